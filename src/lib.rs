@@ -1,0 +1,2 @@
+//! nexus: layered environments rendered into a GitOps deploy tree.
+pub mod yaml;

@@ -1,0 +1,2 @@
+//! YAML reading (with positions) and writing (YAML 1.1-safe).
+pub mod node;
