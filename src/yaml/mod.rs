@@ -1,2 +1,4 @@
 //! YAML reading (with positions) and writing (YAML 1.1-safe).
+pub mod emit;
+pub mod load;
 pub mod node;

@@ -21,7 +21,11 @@ pub struct Pos {
 }
 
 impl Pos {
-    pub const GENERATED: Pos = Pos { file: FileId(u32::MAX), line: 0, col: 0 };
+    pub const GENERATED: Pos = Pos {
+        file: FileId(u32::MAX),
+        line: 0,
+        col: 0,
+    };
 
     pub fn new(file: FileId, line: u32, col: u32) -> Pos {
         Pos { file, line, col }
