@@ -1,1 +1,4 @@
-fn main() {}
+//! The `nexus` binary: all the work is in the library.
+fn main() {
+    std::process::exit(nexus::cli::run());
+}

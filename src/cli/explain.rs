@@ -1,0 +1,243 @@
+//! `nexus explain ENV APP [PATH]`: the merged value(s) of an app and every
+//! layer that set them, so anyone can say which file set the value that
+//! broke prod.
+
+use super::{Cli, Failure, fail, open_project, repo_root};
+use crate::error::{Error, did_you_mean};
+use crate::project::{LayerRef, Project};
+use crate::report::Style;
+use crate::secrets::{MASK, is_secret_key};
+use crate::yaml::emit;
+use crate::yaml::node::{Node, Pos, Value};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The environment (`prod/kr`).
+    pub env: String,
+    /// The app.
+    pub app: String,
+    /// Dotted path such as `values.image.tag`, `argocd.project` or `vars.domain`.
+    pub path: Option<String>,
+}
+
+/// Normalise a user path to a path in the layer document.
+fn doc_path(p: &str) -> String {
+    let p = p.trim_matches('.');
+    if p.is_empty() {
+        return "app".into();
+    }
+    for top in ["app", "argocd", "vars"] {
+        if p == top || p.starts_with(&format!("{top}.")) {
+            return p.to_string();
+        }
+    }
+    format!("app.{p}")
+}
+
+/// Where a layer sets `path` (following `key+`/`key!`), if it does.
+fn find_in_layer<'a>(layer: &'a Node, path: &str) -> Option<(&'a Node, Option<char>, bool)> {
+    let mut cur = layer;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let map = cur.as_map()?;
+        let (node, suffix) = if let Some(e) = map.get(*part) {
+            (&e.node, None)
+        } else if let Some(e) = map.get(&format!("{part}+")) {
+            (&e.node, Some('+'))
+        } else if let Some(e) = map.get(&format!("{part}!")) {
+            (&e.node, Some('!'))
+        } else {
+            return None;
+        };
+        let last = i + 1 == parts.len();
+        if last {
+            return Some((node, suffix, false));
+        }
+        if node.as_map().is_none() {
+            // The layer replaces an ancestor with a scalar, list or null.
+            return Some((node, suffix, true));
+        }
+        cur = node;
+    }
+    None
+}
+
+fn short(node: &Node, key: &str) -> String {
+    if is_secret_key(key) && matches!(node.value, Value::Str(_) | Value::Int(_)) {
+        return MASK.to_string();
+    }
+    match &node.value {
+        Value::Map(m) => format!("{{...}} ({} keys)", m.len()),
+        Value::Seq(s) if s.len() > 3 => format!("[...] ({} items)", s.len()),
+        _ => {
+            let text = emit::to_string(node);
+            let one = text.trim_end().replace('\n', " ");
+            crate::secrets::shorten(&one)
+        }
+    }
+}
+
+fn loc(project: &Project, pos: Pos) -> String {
+    if pos.is_generated() {
+        "(default)".to_string()
+    } else {
+        format!("{}:{}:{}", project.files.path(pos.file), pos.line, pos.col)
+    }
+}
+
+fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => {
+            for (k, e) in m {
+                leaves(&e.node, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => out.push((path.to_string(), node.clone())),
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
+    let root = repo_root().map_err(fail)?;
+    let mut project = open_project(cli, &root, "deploy".into())?;
+    let Some(env) = project
+        .discovery
+        .env(args.env.trim_end_matches('/'))
+        .cloned()
+    else {
+        let e = match project
+            .discovery
+            .select(std::slice::from_ref(&args.env), false)
+        {
+            Ok(envs) => Error::input(format!("`{}` is a group, not an environment", args.env))
+                .with_hint(format!(
+                    "name one of: {}",
+                    envs.iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            Err(e) => e,
+        };
+        return Err(fail(e));
+    };
+    if !env.apps.contains(&args.app) {
+        let mut e = Error::input(format!(
+            "app `{}` does not exist in environment `{}`",
+            args.app, env.name
+        ));
+        e = match did_you_mean(&args.app, env.apps.iter().map(String::as_str)) {
+            Some(s) => e.with_hint(format!("did you mean `{s}`?")),
+            None => e.with_hint(format!("apps in {}: {}", env.name, env.apps.join(", "))),
+        };
+        return Err(fail(e));
+    }
+    if let Err(e) = project.load_layers(&[&env]) {
+        return Err((e, std::mem::take(&mut project.files)));
+    }
+    let merged = project
+        .merge_chain(&env.app_chain(&args.app))
+        .and_then(|(mut doc, used, _)| {
+            project
+                .template_doc(&mut doc, &env, Some(&args.app), &["argocd", "app"])
+                .map(|issues| (doc, used, issues))
+        });
+    let (doc, used, issues) = match merged {
+        Ok(x) => x,
+        Err(e) => return Err((e, std::mem::take(&mut project.files))),
+    };
+    crate::report::eprint_all(&issues, &project.files);
+    let style = Style::for_stdout();
+    let mut out = String::new();
+    match &args.path {
+        None => {
+            out.push_str(&format!(
+                "{} in {}: layers, first to last (later wins)\n",
+                style.paint("1", &args.app),
+                env.name
+            ));
+            for rel in env.app_chain(&args.app) {
+                match project.expand(&rel) {
+                    Ok(layers) if !layers.is_empty() => {
+                        for l in &layers {
+                            let tag = if l.path == rel { "" } else { "  (included)" };
+                            out.push_str(&format!("  {}{tag}\n", l.path));
+                        }
+                    }
+                    _ => out.push_str(&format!(
+                        "  {}\n",
+                        style.paint("2", &format!("{rel}  (missing)"))
+                    )),
+                }
+            }
+            out.push_str("\nmerged values, with the layer that set each:\n");
+            let mut list = Vec::new();
+            for top in ["vars", "argocd", "app"] {
+                if let Some(n) = doc.get(top) {
+                    leaves(n, top, &mut list);
+                }
+            }
+            for (path, node) in list {
+                let key = path.rsplit('.').next().unwrap_or("");
+                out.push_str(&format!(
+                    "  {path} = {}    {}\n",
+                    short(&node, key),
+                    style.paint("2", &loc(&project, node.pos))
+                ));
+            }
+        }
+        Some(p) => {
+            let path = doc_path(p);
+            let key = path.rsplit('.').next().unwrap_or("").to_string();
+            match doc.get_path(&path) {
+                Some(node) => {
+                    out.push_str(&format!("{path} in {} / {}\n", env.name, args.app));
+                    let text = if is_secret_key(&key)
+                        && !matches!(node.value, Value::Map(_) | Value::Seq(_))
+                    {
+                        format!("{MASK}\n")
+                    } else {
+                        emit::to_string(node)
+                    };
+                    out.push_str("= ");
+                    out.push_str(text.replace('\n', "\n  ").trim_end());
+                    out.push('\n');
+                    out.push_str(&format!("  final value from {}\n", loc(&project, node.pos)));
+                }
+                None => out.push_str(&format!(
+                    "{path} is not set in {} / {}\n",
+                    env.name, args.app
+                )),
+            }
+            let setters: Vec<(&LayerRef, &Node, Option<char>, bool)> = used
+                .iter()
+                .filter_map(|l| find_in_layer(&l.root, &path).map(|(n, s, anc)| (l, n, s, anc)))
+                .collect();
+            if setters.is_empty() {
+                out.push_str("\nno layer sets it\n");
+            } else {
+                out.push_str("\nset by, first to last:\n");
+                let last = setters.len() - 1;
+                for (i, (_, node, suffix, ancestor)) in setters.iter().enumerate() {
+                    let mark = if i == last {
+                        style.paint("1;32", "* wins")
+                    } else {
+                        "      ".to_string()
+                    };
+                    let how = match (suffix, ancestor) {
+                        (_, true) => "  (replaces a parent)",
+                        (Some('+'), _) => "  (appends)",
+                        (Some('!'), _) => "  (replaces)",
+                        _ => "",
+                    };
+                    out.push_str(&format!(
+                        "  {mark} {}  {}{how}\n",
+                        loc(&project, node.pos),
+                        short(node, &key)
+                    ));
+                }
+            }
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}

@@ -1,0 +1,183 @@
+//! The command line: flags parsed by clap, then one module per subcommand.
+//! Every subcommand returns an exit code (0 success, 1 findings or stale
+//! output, 2 unusable input); `run` prints fatal errors and maps them to 2.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::project::{Options, Project};
+use crate::report;
+use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
+use crate::yaml::load::Limits;
+
+mod explain;
+mod graph;
+mod ls;
+mod render;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nexus",
+    version,
+    about = "Layered environments rendered into a validated, linted ArgoCD + Helm GitOps tree",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Refuse input files larger than this many bytes.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render environments into deploy/<env>/ (Applications, values, AppProjects, root.yaml).
+    Render(render::Args),
+    /// Show the merged value(s) of an app and every layer that set them.
+    Explain(explain::Args),
+    /// Show the sync-wave order of an environment's apps.
+    Graph(graph::Args),
+    /// List environments, groups and apps.
+    Ls,
+}
+
+/// Parse the command line and run; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match &cli.command {
+        Command::Render(a) => render::run(&cli, a),
+        Command::Explain(a) => explain::run(&cli, a),
+        Command::Graph(a) => graph::run(&cli, a),
+        Command::Ls => ls::run(&cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err((e, files)) => {
+            report::eprint_all(&e.diagnostics, &files);
+            2
+        }
+    }
+}
+
+/// A fatal error together with the file table needed to print it.
+pub type Failure = (Error, Files);
+
+fn fail(e: Error) -> Failure {
+    (e, Files::new())
+}
+
+/// The repository root: `NEXUS_REPO`, else the nearest directory upward
+/// from the current one that has `environments/`.
+pub fn repo_root() -> Result<PathBuf, Error> {
+    if let Some(r) = std::env::var_os("NEXUS_REPO") {
+        let p = PathBuf::from(r);
+        if !p.is_dir() {
+            return Err(Error::input(format!(
+                "NEXUS_REPO points at `{}`, which is not a directory",
+                p.display()
+            )));
+        }
+        return Ok(p);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::input(format!("cannot read the current directory: {e}")))?;
+    let mut dir: &Path = &cwd;
+    loop {
+        if dir.join("environments").is_dir() {
+            return Ok(dir.to_path_buf());
+        }
+        match dir.parent() {
+            Some(p) => dir = p,
+            None => {
+                return Err(Error::input(format!("no `environments/` directory in {} or any parent", cwd.display()))
+                    .with_hint("run nexus inside a nexus repository, set NEXUS_REPO, or create one with `nexus init`"));
+            }
+        }
+    }
+}
+
+/// Open the repository at `root` for this run.
+pub fn open_project(cli: &Cli, root: &Path, out_prefix: String) -> Result<Project, Failure> {
+    let source = FsSource::new(root, cli.max_file_size).map_err(fail)?;
+    let options = Options {
+        out_prefix,
+        limits: Limits::default(),
+    };
+    Project::open(Box::new(source), options).map_err(fail)
+}
+
+/// Where output goes: `--out DIR` (relative to the current directory) or
+/// `<repo>/deploy`. Returns the directory and its path relative to the
+/// repository, which Applications use to point at values and manifests.
+/// The output root must be inside the repository and not the repository
+/// itself (or `/`), unless `force` is given.
+pub fn output_root(
+    root: &Path,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<(PathBuf, String), Error> {
+    let Some(out) = out else {
+        return Ok((root.join("deploy"), "deploy".to_string()));
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::input(format!("cannot read the current directory: {e}")))?;
+    let abs = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        cwd.join(out)
+    };
+    // Canonicalise the deepest existing ancestor, so symlinks are resolved.
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut real = std::fs::canonicalize(&existing).map_err(|e| {
+        Error::input(format!(
+            "cannot use `{}` as the output directory: {e}",
+            out.display()
+        ))
+    })?;
+    for name in rest.iter().rev() {
+        if name == ".." || name == "." {
+            return Err(Error::input(format!(
+                "`{}`: use a plain path for --out",
+                out.display()
+            )));
+        }
+        real.push(name);
+    }
+    let repo = std::fs::canonicalize(root)
+        .map_err(|e| Error::input(format!("cannot open the repository: {e}")))?;
+    if real.parent().is_none() {
+        return Err(Error::input("refusing to use `/` as the output directory")
+            .with_hint("pass a directory such as --out deploy"));
+    }
+    if real == repo {
+        return Err(Error::input("refusing to use the repository root as the output directory")
+            .with_hint("nexus removes stale generated files under its output root; pass a subdirectory such as --out deploy"));
+    }
+    match real.strip_prefix(&repo) {
+        Ok(rel) => Ok((real.clone(), rel.to_string_lossy().replace('\\', "/"))),
+        Err(_) if force => Ok((real, "deploy".to_string())),
+        Err(_) => Err(Error::input(format!("the output directory `{}` is outside the repository", real.display()))
+            .with_hint("Applications point at files inside the repository; pass --force to write elsewhere anyway (paths in Applications then assume `deploy/`)")),
+    }
+}

@@ -1,0 +1,404 @@
+//! Merging layers, Helm's way, with provenance (SPEC §3).
+//!
+//! The result for `app.values` equals what `helm template -f L1 -f L2 ...`
+//! builds: maps merge key by key, lists and scalars replace, an explicit
+//! `null` replaces too and is kept. In nexus's own keys a `null` unsets what
+//! an earlier layer set. Two extensions: `key+` appends to the inherited
+//! list, `key!` replaces the inherited map instead of merging into it.
+//!
+//! Every node keeps the position of the layer that set it, so the merged
+//! tree is its own provenance record. Replacing a map by a scalar (or the
+//! reverse) is allowed, as in Helm, but records a `MERGE` warning naming both
+//! places.
+
+use crate::error::{Diagnostic, Error};
+use crate::yaml::node::{Entry, Map, Node, Value};
+
+/// How `null` behaves below a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// nexus's own keys: `null` removes the key.
+    Unset,
+    /// Helm values: `null` is a value and is written out.
+    Keep,
+}
+
+/// Merge state: where we are (for messages) and what we noticed.
+#[derive(Default)]
+pub struct Merger {
+    path: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn split_suffix(key: &str) -> (&str, Option<char>) {
+    if key.len() > 1 {
+        if let Some(b) = key.strip_suffix('+') {
+            return (b, Some('+'));
+        }
+        if let Some(b) = key.strip_suffix('!') {
+            return (b, Some('!'));
+        }
+    }
+    (key, None)
+}
+
+impl Merger {
+    pub fn new() -> Merger {
+        Merger::default()
+    }
+
+    fn dotted(&self, key: &str) -> String {
+        let mut s = self.path.join(".");
+        if !s.is_empty() {
+            s.push('.');
+        }
+        s.push_str(key);
+        s
+    }
+
+    /// The mode for a child key: `app.values` switches to Helm semantics.
+    fn child_mode(&self, mode: Mode, key: &str) -> Mode {
+        if mode == Mode::Unset && key == "values" && self.path.len() == 1 && self.path[0] == "app" {
+            Mode::Keep
+        } else {
+            mode
+        }
+    }
+
+    /// Merge a whole layer document into the accumulated `base` (a map).
+    pub fn merge_layer(&mut self, base: &mut Node, layer: &Node) -> Result<(), Error> {
+        self.path.clear();
+        self.merge_node(base, layer, Mode::Unset)
+    }
+
+    /// Merge `over` into `base`. Both may be any value.
+    pub fn merge_node(&mut self, base: &mut Node, over: &Node, mode: Mode) -> Result<(), Error> {
+        match (&mut base.value, &over.value) {
+            (Value::Map(bm), Value::Map(om)) => self.merge_maps(bm, om, mode),
+            _ => {
+                *base = self.fresh(over, mode)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn merge_maps(&mut self, base: &mut Map, over: &Map, mode: Mode) -> Result<(), Error> {
+        for (raw_key, entry) in over {
+            let (key, suffix) = split_suffix(raw_key);
+            let cmode = self.child_mode(mode, key);
+            let onode = &entry.node;
+            match suffix {
+                Some('+') => {
+                    let Value::Seq(items) = &onode.value else {
+                        return Err(Error::from(
+                            Diagnostic::error(format!(
+                                "`{}+` appends to a list, but its value is {}",
+                                self.dotted(key),
+                                onode.type_name()
+                            ))
+                            .at(onode.pos)
+                            .with_hint(format!(
+                                "write `{key}+: [item, ...]`, or `{key}:` to replace"
+                            )),
+                        ));
+                    };
+                    self.path.push(key.to_string());
+                    let fresh: Vec<Node> = items
+                        .iter()
+                        .map(|n| self.fresh(n, cmode))
+                        .collect::<Result<_, _>>()?;
+                    self.path.pop();
+                    match base.get_mut(key) {
+                        Some(existing) => match &mut existing.node.value {
+                            Value::Seq(list) => list.extend(fresh),
+                            Value::Null => existing.node = Node::new(Value::Seq(fresh), onode.pos),
+                            other => {
+                                let what = other.type_name();
+                                return Err(Error::from(
+                                    Diagnostic::error(format!(
+                                        "`{}+` appends to a list, but the inherited `{key}` is {what}",
+                                        self.dotted(key)
+                                    ))
+                                    .at(entry.key_pos)
+                                    .related("the inherited value", existing.node.pos)
+                                    .with_hint(format!("write `{key}:` to replace the inherited value")),
+                                ));
+                            }
+                        },
+                        None => {
+                            base.insert(
+                                key.to_string(),
+                                Entry {
+                                    key_pos: entry.key_pos,
+                                    node: Node::new(Value::Seq(fresh), onode.pos),
+                                },
+                            );
+                        }
+                    }
+                }
+                Some(_) => {
+                    // `key!`: replace wholesale.
+                    if onode.is_null() && cmode == Mode::Unset {
+                        base.shift_remove(key);
+                        continue;
+                    }
+                    self.path.push(key.to_string());
+                    let fresh = self.fresh(onode, cmode)?;
+                    self.path.pop();
+                    self.set(base, key, entry, fresh);
+                }
+                None => {
+                    if onode.is_null() && cmode == Mode::Unset {
+                        base.shift_remove(key);
+                        continue;
+                    }
+                    self.path.push(key.to_string());
+                    let result = match base.get_mut(key) {
+                        Some(existing) => {
+                            let both_maps = matches!(
+                                (&existing.node.value, &onode.value),
+                                (Value::Map(_), Value::Map(_))
+                            );
+                            if both_maps {
+                                existing.key_pos = entry.key_pos;
+                                let Value::Map(bm) = &mut existing.node.value else {
+                                    unreachable!()
+                                };
+                                let Value::Map(om) = &onode.value else {
+                                    unreachable!()
+                                };
+                                self.merge_maps(bm, om, cmode)
+                            } else {
+                                let was_map = matches!(existing.node.value, Value::Map(_));
+                                let is_map = matches!(onode.value, Value::Map(_));
+                                if was_map != is_map && !existing.node.is_null() && !onode.is_null()
+                                {
+                                    self.warnings.push(
+                                        Diagnostic::warning(format!(
+                                            "`{}` was {} and is replaced by {} here",
+                                            self.path.join("."),
+                                            existing.node.type_name(),
+                                            onode.type_name()
+                                        ))
+                                        .with_rule("MERGE")
+                                        .with_path(self.path.join("."))
+                                        .at(onode.pos)
+                                        .related("the earlier value", existing.node.pos)
+                                        .with_hint("if this is intended, nothing to do; a map is replaced, not merged, by a scalar or list"),
+                                    );
+                                }
+                                let fresh = self.fresh(onode, cmode)?;
+                                existing.key_pos = entry.key_pos;
+                                existing.node = fresh;
+                                Ok(())
+                            }
+                        }
+                        None => {
+                            let fresh = self.fresh(onode, cmode)?;
+                            base.insert(
+                                key.to_string(),
+                                Entry {
+                                    key_pos: entry.key_pos,
+                                    node: fresh,
+                                },
+                            );
+                            Ok(())
+                        }
+                    };
+                    self.path.pop();
+                    result?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, base: &mut Map, key: &str, entry: &Entry, node: Node) {
+        match base.get_mut(key) {
+            Some(existing) => {
+                existing.key_pos = entry.key_pos;
+                existing.node = node;
+            }
+            None => {
+                base.insert(
+                    key.to_string(),
+                    Entry {
+                        key_pos: entry.key_pos,
+                        node,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A copy of `over` as it stands on its own: suffixed keys resolved
+    /// against nothing, and in [`Mode::Unset`] nulls inside maps dropped.
+    fn fresh(&mut self, over: &Node, mode: Mode) -> Result<Node, Error> {
+        match &over.value {
+            Value::Map(om)
+                if om
+                    .keys()
+                    .any(|k| split_suffix(k).1.is_some() || mode == Mode::Unset) =>
+            {
+                let mut out = Map::with_capacity(om.len());
+                self.merge_maps(&mut out, om, mode)?;
+                Ok(Node::new(Value::Map(out), over.pos))
+            }
+            _ => Ok(over.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::load::{Limits, parse_one};
+    use crate::yaml::node::FileId;
+
+    fn parse(text: &str, file: u32) -> Node {
+        parse_one(text, FileId(file), &Limits::default())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("bad yaml"))
+    }
+
+    fn merged_values(layers: &[&str]) -> (Node, Vec<Diagnostic>) {
+        let mut base = Node::map(crate::yaml::node::Pos::GENERATED);
+        let mut m = Merger::new();
+        for (i, l) in layers.iter().enumerate() {
+            let mut doc = String::from("app:\n  values:\n");
+            for line in l.lines() {
+                doc.push_str("    ");
+                doc.push_str(line);
+                doc.push('\n');
+            }
+            m.merge_layer(&mut base, &parse(&doc, i as u32))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let values = base
+            .get_path("app.values")
+            .cloned()
+            .unwrap_or_else(|| panic!("no values"));
+        (values, m.warnings)
+    }
+
+    fn yaml(node: &Node) -> String {
+        crate::yaml::emit::to_string(node)
+    }
+
+    #[test]
+    fn maps_merge_recursively_and_scalars_replace() {
+        let (v, w) = merged_values(&["a: {b: 1, c: 2}\nd: x", "a: {c: 3, e: 4}"]);
+        assert_eq!(yaml(&v), "a:\n  b: 1\n  c: 3\n  e: 4\nd: x\n");
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn lists_are_replaced_not_merged() {
+        let (v, _) = merged_values(&["l: [1, 2, 3]", "l: [4]"]);
+        assert_eq!(yaml(&v), "l:\n  - 4\n");
+    }
+
+    #[test]
+    fn null_over_a_map_is_kept_in_values_like_helm() {
+        let (v, w) = merged_values(&["a: {b: 1}\nc: 1", "a: null"]);
+        assert_eq!(yaml(&v), "a: null\nc: 1\n");
+        assert!(w.is_empty(), "null is an explicit unset, not a type change");
+    }
+
+    #[test]
+    fn null_inside_a_new_map_is_kept_in_values() {
+        let (v, _) = merged_values(&["x: 1", "a: {b: null}"]);
+        assert_eq!(yaml(&v), "x: 1\na:\n  b: null\n");
+    }
+
+    #[test]
+    fn map_over_scalar_and_scalar_over_map_warn_with_both_places() {
+        let (v, w) = merged_values(&["a: 1\nb: {c: 1}", "a: {x: 1}\nb: 2"]);
+        assert_eq!(yaml(&v), "a:\n  x: 1\nb: 2\n");
+        assert_eq!(w.len(), 2);
+        assert!(
+            w[0].message
+                .contains("`app.values.a` was an integer and is replaced by a map"),
+            "{}",
+            w[0].message
+        );
+        assert_eq!(w[0].pos.map(|p| p.file), Some(FileId(1)));
+        assert_eq!(w[0].related[0].1.file, FileId(0));
+    }
+
+    #[test]
+    fn list_over_map_is_a_type_change() {
+        let (_, w) = merged_values(&["a: {b: 1}", "a: [1]"]);
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn keys_keep_first_definition_order() {
+        let (v, _) = merged_values(&["b: 1\na: 1", "c: 1\nb: 2"]);
+        assert_eq!(yaml(&v), "b: 2\na: 1\nc: 1\n");
+    }
+
+    #[test]
+    fn append_and_replace_extensions() {
+        let (v, _) = merged_values(&[
+            "l: [1]\nm: {a: 1, b: 2}",
+            "l+: [2, 3]\nm!: {c: 3}\nnew+: [9]",
+        ]);
+        assert_eq!(
+            yaml(&v),
+            "l:\n  - 1\n  - 2\n  - 3\nm:\n  c: 3\nnew:\n  - 9\n"
+        );
+    }
+
+    #[test]
+    fn append_to_a_non_list_is_an_error() {
+        let mut base = Node::map(crate::yaml::node::Pos::GENERATED);
+        let mut m = Merger::new();
+        m.merge_layer(&mut base, &parse("app: {values: {l: {a: 1}}}", 0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = m
+            .merge_layer(&mut base, &parse("app: {values: {l+: [1]}}", 1))
+            .err()
+            .unwrap_or_else(|| panic!("no error"));
+        assert!(
+            err.diagnostics[0]
+                .message
+                .contains("inherited `l` is a map"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn null_unsets_nexus_keys() {
+        let mut base = Node::map(crate::yaml::node::Pos::GENERATED);
+        let mut m = Merger::new();
+        m.merge_layer(
+            &mut base,
+            &parse(
+                "argocd: {syncPolicy: {automated: {prune: true}, syncOptions: [A]}}",
+                0,
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        m.merge_layer(
+            &mut base,
+            &parse("argocd: {syncPolicy: {automated: null}}", 1),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            yaml(&base),
+            "argocd:\n  syncPolicy:\n    syncOptions:\n      - A\n"
+        );
+    }
+
+    #[test]
+    fn provenance_follows_the_winning_layer() {
+        let (v, _) = merged_values(&["image: {repository: r, tag: '1'}", "image: {tag: '2'}"]);
+        assert_eq!(v.get_path("image.tag").map(|n| n.pos.file), Some(FileId(1)));
+        assert_eq!(
+            v.get_path("image.repository").map(|n| n.pos.file),
+            Some(FileId(0))
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Printing diagnostics for people: what, where (file:line:column and the
+//! source line with a caret), and what to do. Secret-looking values on the
+//! quoted source line are masked.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+use crate::error::{Diagnostic, Severity};
+use crate::secrets::mask_line;
+use crate::source::Files;
+
+/// Colours for a terminal, none when `NO_COLOR` is set or output is piped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn for_stderr() -> Style {
+        Style {
+            color: std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn for_stdout() -> Style {
+        Style {
+            color: std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        }
+    }
+
+    pub fn plain() -> Style {
+        Style { color: false }
+    }
+
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Warning => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;36", "info"),
+        }
+    }
+}
+
+/// `file:line:col` of a diagnostic, or its file, or nothing.
+pub fn location(d: &Diagnostic, files: &Files) -> Option<String> {
+    match d.pos {
+        Some(p) => Some(format!("{}:{}:{}", files.path(p.file), p.line, p.col)),
+        None => d.file.clone(),
+    }
+}
+
+/// Format one diagnostic as text, rustc style.
+pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
+    let mut out = String::new();
+    let rule = d
+        .rule
+        .as_deref()
+        .map(|r| format!("[{r}] "))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}: {rule}{}",
+        style.severity(d.severity),
+        style.paint("1", &d.message)
+    );
+    if let Some(loc) = location(d, files) {
+        let _ = writeln!(out, "  {} {loc}", style.paint("34", "-->"));
+    }
+    if let Some(p) = d.pos
+        && let Some(line) = files.line_text(p)
+    {
+        let shown = mask_line(&line);
+        let num = p.line.to_string();
+        let pad = " ".repeat(num.len());
+        let col = (p.col as usize).saturating_sub(1);
+        let width = shown
+            .chars()
+            .skip(col)
+            .take_while(|c| !c.is_whitespace() && *c != ':')
+            .count()
+            .max(1);
+        let caret_pad: String = shown
+            .chars()
+            .take(col)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let _ = writeln!(out, "{pad} {}", style.paint("34", "|"));
+        let _ = writeln!(
+            out,
+            "{} {} {shown}",
+            style.paint("34", &num),
+            style.paint("34", "|")
+        );
+        let _ = writeln!(
+            out,
+            "{pad} {} {caret_pad}{}",
+            style.paint("34", "|"),
+            style.paint("1;31", &"^".repeat(width))
+        );
+    }
+    for (label, pos) in &d.related {
+        let _ = writeln!(
+            out,
+            "  = note: {label} at {}:{}:{}",
+            files.path(pos.file),
+            pos.line,
+            pos.col
+        );
+    }
+    if let (Some(env), app) = (&d.env, &d.app) {
+        match app {
+            Some(app) => {
+                let _ = writeln!(out, "  = in: environment {env}, app {app}");
+            }
+            None => {
+                let _ = writeln!(out, "  = in: environment {env}");
+            }
+        }
+    }
+    if let Some(h) = &d.hint {
+        let _ = writeln!(out, "  = {}: {h}", style.paint("1;32", "help"));
+    }
+    out
+}
+
+/// Print diagnostics to stderr.
+pub fn eprint_all(diags: &[Diagnostic], files: &Files) {
+    let style = Style::for_stderr();
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&format(d, files, style));
+    }
+    eprint!("{out}");
+}

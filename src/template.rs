@@ -1,0 +1,374 @@
+//! Templating of merged layers with minijinja (SPEC §4).
+//!
+//! Every string leaf of `vars`, `argocd`, `projects` and `app` that contains
+//! template syntax is rendered. A string that is exactly one expression
+//! (`"{{ vars.replicas }}"`) keeps the expression's type. Undefined values
+//! are errors (strict mode) that name the file and line of the string.
+//! Templates cannot read files or the environment (no loader is set, no such
+//! functions exist) and run on a fuel budget, so a runaway loop ends in an
+//! error instead of a hang.
+
+use minijinja::value::{Value as JValue, ValueKind};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+
+use crate::error::{Diagnostic, Error};
+use crate::yaml::node::{Entry, Map, Node, Pos, Value};
+
+/// Instructions one string may execute before it is stopped.
+pub const FUEL: u64 = 50_000;
+/// Nesting of macro calls and includes.
+const RECURSION_LIMIT: usize = 64;
+/// Longest string a template may produce.
+pub const MAX_OUTPUT: usize = 1024 * 1024;
+
+/// A configured minijinja environment, shared by every thread.
+pub struct Templater {
+    env: Environment<'static>,
+}
+
+impl Default for Templater {
+    fn default() -> Self {
+        Templater::new()
+    }
+}
+
+/// Does this string need rendering at all?
+pub fn has_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// If `s` is exactly one `{{ expression }}`, the expression.
+fn single_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") || inner.contains("{#")
+    {
+        return None;
+    }
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    Some(inner.trim())
+}
+
+/// Does this look like Helm's own Go template text?
+fn looks_like_go_template(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(i) = rest.find("{{") {
+        let after = rest[i + 2..].trim_start_matches('-').trim_start();
+        if after.starts_with('.')
+            || after.starts_with('$')
+            || [
+                "include ",
+                "template ",
+                "tpl ",
+                "toYaml ",
+                "if .",
+                "range ",
+                "with ",
+                "end",
+                "default ",
+            ]
+            .iter()
+            .any(|p| after.starts_with(p))
+        {
+            return true;
+        }
+        rest = &rest[i + 2..];
+    }
+    false
+}
+
+impl Templater {
+    pub fn new() -> Templater {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        env.set_recursion_limit(RECURSION_LIMIT);
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        Templater { env }
+    }
+
+    pub fn env(&self) -> &Environment<'static> {
+        &self.env
+    }
+
+    pub fn env_mut(&mut self) -> &mut Environment<'static> {
+        &mut self.env
+    }
+
+    /// Render one string found at `pos`. Returns the new value.
+    pub fn render_string(&self, s: &str, pos: Pos, ctx: &JValue) -> Result<Value, TemplateError> {
+        let result = match single_expression(s) {
+            Some(expr) => self
+                .env
+                .compile_expression(expr)
+                .and_then(|e| e.eval(ctx))
+                .and_then(|v| {
+                    if v.is_undefined() {
+                        Err(minijinja::Error::new(
+                            ErrorKind::UndefinedError,
+                            "undefined value",
+                        ))
+                    } else {
+                        Ok(v)
+                    }
+                })
+                .map(|v| from_jinja(&v, pos)),
+            None => self.env.render_str(s, ctx).map(Value::Str),
+        };
+        match result {
+            Ok(Value::Str(out)) if out.len() > MAX_OUTPUT => Err(TemplateError::Fatal(format!(
+                "the template produced {} bytes, over the limit of {MAX_OUTPUT}",
+                out.len()
+            ))),
+            Ok(v) => Ok(v),
+            Err(e) => Err(classify(e, s)),
+        }
+    }
+
+    /// Render every string leaf below `node` in place. Problems are pushed
+    /// to `issues` as `TEMPLATE` findings; runaway templates are fatal.
+    pub fn render_tree(
+        &self,
+        node: &mut Node,
+        ctx: &JValue,
+        path: &mut String,
+        issues: &mut Vec<Diagnostic>,
+    ) -> Result<(), Error> {
+        match &mut node.value {
+            Value::Str(s) if has_template(s) => match self.render_string(s, node.pos, ctx) {
+                Ok(v) => node.value = v,
+                Err(TemplateError::Finding(msg, hint)) => {
+                    let mut d = Diagnostic::error(msg)
+                        .with_rule("TEMPLATE")
+                        .at(node.pos)
+                        .with_path(path.clone());
+                    if let Some(h) = hint {
+                        d = d.with_hint(h);
+                    }
+                    issues.push(d);
+                }
+                Err(TemplateError::Fatal(msg)) => {
+                    return Err(Error::from(
+                        Diagnostic::error(msg)
+                            .at(node.pos)
+                            .with_path(path.clone())
+                            .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
+                    ));
+                }
+            },
+            Value::Seq(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!(".{i}"));
+                    let r = self.render_tree(item, ctx, path, issues);
+                    path.truncate(len);
+                    r?;
+                }
+            }
+            Value::Map(map) => {
+                for (k, e) in map.iter_mut() {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    let r = self.render_tree(&mut e.node, ctx, path, issues);
+                    path.truncate(len);
+                    r?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Why a string could not be rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateError {
+    /// An ordinary mistake in the template: a `TEMPLATE` finding.
+    Finding(String, Option<String>),
+    /// The template hit a resource bound: the input is unusable (exit 2).
+    Fatal(String),
+}
+
+fn classify(e: minijinja::Error, src: &str) -> TemplateError {
+    let detail = e.detail().unwrap_or("").to_string();
+    if e.kind() == ErrorKind::OutOfFuel {
+        return TemplateError::Fatal(format!(
+            "template `{}` ran longer than its budget of {FUEL} steps",
+            crate::secrets::shorten(src)
+        ));
+    }
+    if detail.contains("recursion limit")
+        || detail.contains("too large")
+        || detail.contains("too many elements")
+    {
+        return TemplateError::Fatal(format!(
+            "template `{}` exceeded a limit: {detail}",
+            crate::secrets::shorten(src)
+        ));
+    }
+    let go_hint = looks_like_go_template(src).then(|| {
+        "this looks like Helm's own template text; wrap it in {% raw %}...{% endraw %} so nexus passes it through".to_string()
+    });
+    let what = match e.kind() {
+        ErrorKind::UndefinedError => {
+            let msg = format!(
+                "undefined variable in template `{}`",
+                crate::secrets::shorten(src)
+            );
+            let hint = go_hint.unwrap_or_else(|| {
+                "the context has `env.name`, `env.path`, `env.leaf`, `app.name` and `vars.*`; define the variable under `vars:` or fix its name".to_string()
+            });
+            return TemplateError::Finding(msg, Some(hint));
+        }
+        ErrorKind::SyntaxError => "template syntax error",
+        _ => "template error",
+    };
+    let mut msg = format!("{what} in `{}`", crate::secrets::shorten(src));
+    if !detail.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&detail);
+    }
+    TemplateError::Finding(msg, go_hint)
+}
+
+/// Convert a minijinja value (the result of a single expression) to a node.
+pub fn from_jinja(v: &JValue, pos: Pos) -> Value {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => Value::Null,
+        ValueKind::Bool => Value::Bool(v.is_true()),
+        ValueKind::Number => {
+            if v.is_integer() {
+                match v.as_i64() {
+                    Some(i) => Value::Int(i),
+                    None => Value::Float(f64::try_from(v.clone()).unwrap_or(f64::NAN)),
+                }
+            } else {
+                Value::Float(f64::try_from(v.clone()).unwrap_or(f64::NAN))
+            }
+        }
+        ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_string()),
+        ValueKind::Seq | ValueKind::Iterable => match v.try_iter() {
+            Ok(it) => Value::Seq(it.map(|x| Node::new(from_jinja(&x, pos), pos)).collect()),
+            Err(_) => Value::Str(v.to_string()),
+        },
+        ValueKind::Map => {
+            let mut m = Map::new();
+            if let Ok(keys) = v.try_iter() {
+                for k in keys {
+                    let item = v.get_item(&k).unwrap_or_default();
+                    m.insert(
+                        k.to_string(),
+                        Entry {
+                            key_pos: pos,
+                            node: Node::new(from_jinja(&item, pos), pos),
+                        },
+                    );
+                }
+            }
+            Value::Map(m)
+        }
+        _ => Value::Str(v.to_string()),
+    }
+}
+
+/// Convert a node to a minijinja value for use as template context.
+pub fn to_jinja(node: &Node) -> JValue {
+    match &node.value {
+        Value::Null => JValue::from(()),
+        Value::Bool(b) => JValue::from(*b),
+        Value::Int(i) => JValue::from(*i),
+        Value::Float(f) => JValue::from(*f),
+        Value::Str(s) => JValue::from(s.as_str()),
+        Value::Seq(items) => JValue::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
+        Value::Map(m) => JValue::from_iter(m.iter().map(|(k, e)| (k.clone(), to_jinja(&e.node)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> JValue {
+        minijinja::context! {
+            env => minijinja::context!{ name => "prod/kr", path => "prod/kr", leaf => "kr" },
+            app => minijinja::context!{ name => "api" },
+            vars => minijinja::context!{ replicas => 3, registry => "ghcr.io/acme", on => true },
+        }
+    }
+
+    fn render(s: &str) -> Result<Value, TemplateError> {
+        Templater::new().render_string(s, Pos::GENERATED, &ctx())
+    }
+
+    #[test]
+    fn single_expressions_keep_their_type() {
+        assert_eq!(render("{{ vars.replicas }}"), Ok(Value::Int(3)));
+        assert_eq!(render(" {{- vars.on -}} "), Ok(Value::Bool(true)));
+        assert_eq!(render("{{ vars.replicas * 2 }}"), Ok(Value::Int(6)));
+        assert_eq!(
+            render("{{ [1, 2] }}").map(|v| matches!(v, Value::Seq(_))),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn mixed_text_renders_to_a_string() {
+        assert_eq!(
+            render("{{ vars.registry }}/{{ app.name }}"),
+            Ok(Value::Str("ghcr.io/acme/api".into()))
+        );
+        assert_eq!(
+            render("n-{{ vars.replicas }}"),
+            Ok(Value::Str("n-3".into()))
+        );
+        assert_eq!(render("{{ env.leaf }}"), Ok(Value::Str("kr".into())));
+    }
+
+    #[test]
+    fn undefined_is_an_error() {
+        assert!(matches!(
+            render("{{ vars.nope }}"),
+            Err(TemplateError::Finding(..))
+        ));
+        assert!(matches!(
+            render("x {{ nope }}"),
+            Err(TemplateError::Finding(..))
+        ));
+    }
+
+    #[test]
+    fn helm_text_gets_a_raw_hint_and_raw_passes_through() {
+        match render("{{ .Release.Name }}-db") {
+            Err(TemplateError::Finding(_, Some(h))) => assert!(h.contains("{% raw %}"), "{h}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            render("{% raw %}{{ .Release.Name }}{% endraw %}-db"),
+            Ok(Value::Str("{{ .Release.Name }}-db".into()))
+        );
+    }
+
+    #[test]
+    fn runaway_templates_are_fatal() {
+        let r = render(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        );
+        assert!(matches!(r, Err(TemplateError::Fatal(_))), "{r:?}");
+        // Macros (and so recursion) are not compiled in at all.
+        let r = render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+        assert!(
+            matches!(&r, Err(TemplateError::Finding(m, _)) if m.contains("unknown statement macro")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn no_file_access() {
+        assert!(render("{% include '/etc/passwd' %}").is_err());
+    }
+}

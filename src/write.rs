@@ -1,0 +1,244 @@
+//! Writing the rendered tree to disk, and comparing it with what is there.
+//!
+//! Only files under the output root are touched. A file is written through
+//! a temp file in the same directory renamed into place, so a reader (or a
+//! render killed half-way) sees the old or the new file, never a partial
+//! one; files whose bytes did not change are not written at all. Stale
+//! files are removed only when they carry the managed header; anything else
+//! is reported and left alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Error};
+use crate::render::is_managed;
+
+/// Marker in the names of temp files: `.<name>.nexus-tmp.<pid>.<n>`.
+const TMP_MARK: &str = ".nexus-tmp.";
+
+/// What a render would change under the output root.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Paths relative to the output root.
+    pub add: Vec<String>,
+    pub change: Vec<String>,
+    pub remove: Vec<String>,
+    /// Unmanaged files in the way of an output (never overwritten).
+    pub blocked: Vec<String>,
+    /// Unmanaged files found where nexus writes, left alone.
+    pub unmanaged: Vec<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.change.is_empty() && self.remove.is_empty()
+    }
+}
+
+fn is_temp(name: &str) -> bool {
+    name.starts_with('.') && name.contains(TMP_MARK)
+}
+
+/// Every regular file below `dir`, relative to `root`. Temp files are
+/// skipped (and returned separately).
+fn walk(root: &Path, dir: &Path) -> Result<(Vec<String>, Vec<PathBuf>), Error> {
+    let mut files = Vec::new();
+    let mut temps = Vec::new();
+    if !dir.exists() {
+        return Ok((files, temps));
+    }
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry =
+            entry.map_err(|e| Error::input(format!("cannot read the output directory: {e}")))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if is_temp(&name) {
+            temps.push(entry.path().to_path_buf());
+            continue;
+        }
+        if let Ok(rel) = entry.path().strip_prefix(root) {
+            files.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok((files, temps))
+}
+
+/// Compare `outputs` (path relative to `root` -> content) with the disk.
+/// `scopes` are the directories (relative to `root`) in which stale managed
+/// files count as removals.
+pub fn diff(
+    root: &Path,
+    scopes: &[String],
+    outputs: &BTreeMap<String, &str>,
+) -> Result<Changes, Error> {
+    let mut changes = Changes::default();
+    let results: Vec<(String, Option<Vec<u8>>)> = outputs
+        .par_iter()
+        .map(|(path, _)| (path.clone(), fs::read(root.join(path)).ok()))
+        .collect();
+    for (path, existing) in results {
+        match existing {
+            None => changes.add.push(path),
+            Some(bytes) => {
+                if !is_managed(&bytes) {
+                    changes.blocked.push(path);
+                } else if bytes != outputs[&path].as_bytes() {
+                    changes.change.push(path);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for scope in scopes {
+        let (files, _) = walk(root, &root.join(scope))?;
+        for rel in files {
+            if outputs.contains_key(&rel) || !seen.insert(rel.clone()) {
+                continue;
+            }
+            let managed = read_head(&root.join(&rel)).is_some_and(|h| is_managed(&h));
+            if managed {
+                changes.remove.push(rel);
+            } else {
+                changes.unmanaged.push(rel);
+            }
+        }
+    }
+    changes.remove.sort();
+    changes.unmanaged.sort();
+    Ok(changes)
+}
+
+fn read_head(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 64];
+    let n = f.read(&mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf)
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Write `content` to `path` atomically: temp file in the same directory,
+/// flushed, then renamed over the target.
+pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}{TMP_MARK}{}.{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(content)?;
+        f.sync_data()?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Is the process that made a temp file still running?
+fn temp_owner_alive(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(rest) = name.split(TMP_MARK).nth(1) else {
+        return false;
+    };
+    let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    if pid == std::process::id() {
+        return true;
+    }
+    Path::new("/proc").exists() && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Apply `changes`: write added and changed files, remove stale managed
+/// ones, clean up temp files left by killed runs and empty directories.
+pub fn apply(
+    root: &Path,
+    scopes: &[String],
+    outputs: &BTreeMap<String, &str>,
+    changes: &Changes,
+) -> Result<(), Error> {
+    if !changes.blocked.is_empty() {
+        return Err(Error::many(
+            changes
+                .blocked
+                .iter()
+                .map(|p| {
+                    Diagnostic::error(format!("{} exists and was not written by nexus (it has no managed header)", root.join(p).display()))
+                        .with_hint("nexus never overwrites files it does not manage: move the file away, then render again")
+                })
+                .collect(),
+        ));
+    }
+    let to_write: Vec<&String> = changes.add.iter().chain(&changes.change).collect();
+    let failures: Vec<Diagnostic> = to_write
+        .par_iter()
+        .filter_map(|rel| {
+            write_atomic(&root.join(rel), outputs[*rel].as_bytes())
+                .err()
+                .map(|e| {
+                    Diagnostic::error(format!("cannot write {}: {e}", root.join(rel).display()))
+                })
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Err(Error::many(failures));
+    }
+    for rel in &changes.remove {
+        let path = root.join(rel);
+        // Check the header again right before removing.
+        if read_head(&path).is_some_and(|h| is_managed(&h)) {
+            fs::remove_file(&path)
+                .map_err(|e| Error::input(format!("cannot remove {}: {e}", path.display())))?;
+        }
+    }
+    for scope in scopes {
+        let dir = root.join(scope);
+        let (_, temps) = walk(root, &dir)?;
+        for t in temps {
+            if !temp_owner_alive(&t) {
+                let _ = fs::remove_file(t);
+            }
+        }
+        remove_empty_dirs(&dir);
+    }
+    Ok(())
+}
+
+fn remove_empty_dirs(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for entry in rd.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_empty_dirs(&entry.path());
+        }
+    }
+    // Fails (and is meant to) when not empty.
+    let _ = fs::remove_dir(dir);
+}
