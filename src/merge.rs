@@ -401,4 +401,129 @@ mod tests {
             Some(FileId(0))
         );
     }
+
+    /// Helm's own `mergeMaps` (pkg/cli/values/options.go), on JSON values:
+    /// the reference our merge must equal for `-f L1 -f L2 ...`.
+    fn helm_merge(
+        a: &serde_json::Map<String, serde_json::Value>,
+        b: &serde_json::Map<String, serde_json::Value>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let mut out = a.clone();
+        for (k, v) in b {
+            if let serde_json::Value::Object(vm) = v
+                && let Some(serde_json::Value::Object(bv)) = out.get(k)
+            {
+                let merged = helm_merge(bv, vm);
+                out.insert(k.clone(), serde_json::Value::Object(merged));
+                continue;
+            }
+            out.insert(k.clone(), v.clone());
+        }
+        out
+    }
+
+    fn to_json(n: &Node) -> serde_json::Value {
+        match &n.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Value::from(*f),
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
+            Value::Map(m) => serde_json::Value::Object(
+                m.iter()
+                    .map(|(k, e)| (k.clone(), to_json(&e.node)))
+                    .collect(),
+            ),
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn random_node(rng: &mut Rng, depth: u32, file: u32) -> Node {
+        let pos = crate::yaml::node::Pos::new(FileId(file), 1, 1);
+        let pick = if depth >= 4 { rng.next(5) } else { rng.next(8) };
+        let value = match pick {
+            0 => Value::Null,
+            1 => Value::Bool(rng.next(2) == 0),
+            2 => Value::Int(rng.next(5) as i64),
+            3 => Value::Str(["a", "b", "yes", ""][rng.next(4) as usize].to_string()),
+            4 => Value::Float(0.5),
+            5 => Value::Seq(
+                (0..rng.next(3))
+                    .map(|_| random_node(rng, depth + 1, file))
+                    .collect(),
+            ),
+            _ => {
+                let mut m = Map::new();
+                for _ in 0..rng.next(4) {
+                    let k = ["x", "y", "z", "image", "tag"][rng.next(5) as usize].to_string();
+                    m.insert(
+                        k,
+                        Entry {
+                            key_pos: pos,
+                            node: random_node(rng, depth + 1, file),
+                        },
+                    );
+                }
+                Value::Map(m)
+            }
+        };
+        Node::new(value, pos)
+    }
+
+    #[test]
+    fn random_layers_merge_exactly_like_helm() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for case in 0..3000 {
+            let layers: Vec<Node> = (0..2 + rng.next(3) as u32)
+                .map(|f| {
+                    let mut n = random_node(&mut rng, 0, f);
+                    if n.as_map().is_none() {
+                        n = Node::map(n.pos);
+                    }
+                    n
+                })
+                .collect();
+            let mut expected = serde_json::Map::new();
+            let mut base = Node::map(crate::yaml::node::Pos::GENERATED);
+            let mut m = Merger::new();
+            for l in &layers {
+                if let serde_json::Value::Object(o) = to_json(l) {
+                    expected = helm_merge(&expected, &o);
+                }
+                let mut app = Map::new();
+                app.insert(
+                    "values".into(),
+                    Entry {
+                        key_pos: l.pos,
+                        node: l.clone(),
+                    },
+                );
+                let mut doc = Map::new();
+                doc.insert(
+                    "app".into(),
+                    Entry {
+                        key_pos: l.pos,
+                        node: Node::new(Value::Map(app), l.pos),
+                    },
+                );
+                m.merge_layer(&mut base, &Node::new(Value::Map(doc), l.pos))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            let got = base
+                .get_path("app.values")
+                .map(to_json)
+                .unwrap_or_else(|| serde_json::json!({}));
+            assert_eq!(got, serde_json::Value::Object(expected), "case {case}");
+        }
+    }
 }

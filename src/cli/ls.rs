@@ -31,8 +31,10 @@ pub fn run(cli: &Cli) -> Result<i32, Failure> {
             .par_iter()
             .map(|a| match project.build_app(env, a) {
                 Ok((Some(_), _)) => a.clone(),
-                Ok((None, f)) if f.is_empty() => format!("{a} (disabled)"),
-                Ok((None, _)) => format!("{a} (template errors)"),
+                Ok((None, f)) if f.iter().any(|d| d.rule.as_deref() == Some("TEMPLATE")) => {
+                    format!("{a} (template errors)")
+                }
+                Ok((None, _)) => format!("{a} (disabled)"),
                 Err(_) => format!("{a} (errors)"),
             })
             .collect();

@@ -457,3 +457,30 @@ fn the_shipped_example_renders_every_environment() {
     );
     r.run(&["render", "--all", "--check"]).code(0);
 }
+
+#[test]
+fn the_readme_worked_example_is_what_nexus_writes() {
+    let r = Repo::with_base();
+    app(
+        &r,
+        "api",
+        &format!(
+            "app:\n{CHART}  values:\n    image: {{repository: ghcr.io/acme/api, tag: \"1.8.0\"}}\n    env: [{{name: LOG_LEVEL, value: info}}]\n    probes: {{liveness: /healthz, readiness: /readyz}}\n    cache: {{enabled: true, size: 1Gi}}\n"
+        ),
+    );
+    r.write(
+        "environments/prod/env.yaml",
+        "app:\n  values:\n    image: {tag: \"1.7.2\"}\n    env+: [{name: REGION, value: eu}]\n    probes!: {liveness: /live}\n    cache: null\n",
+    );
+    r.run(&["render", "prod"]).code(0);
+    let readme = std::fs::read_to_string(crate::util::project_root().join("README.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let start = readme
+        .find("gives `deploy/prod/values/api.yaml`:\n\n```yaml\n")
+        .unwrap_or_else(|| panic!("README example moved"));
+    let body = &readme[start..];
+    let body = &body[body.find("```yaml\n").unwrap_or(0) + 8..];
+    let expected = &body[..body.find("```").unwrap_or(0)];
+    let written = r.read("deploy/prod/values/api.yaml");
+    assert_eq!(written.split_once('\n').map(|x| x.1), Some(expected));
+}
