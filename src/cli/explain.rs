@@ -96,6 +96,31 @@ fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
     }
 }
 
+/// The `vars.a.b` paths a template string refers to, in order, once each.
+fn vars_used(template: &str) -> Vec<String> {
+    if !crate::template::has_template(template) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("vars.") {
+        let before = rest[..i].chars().last();
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(tail.len());
+        let path = tail[..end].trim_end_matches('.').to_string();
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            && path.len() > 5
+            && !out.contains(&path)
+        {
+            out.push(path);
+        }
+        rest = &tail[end.max(5)..];
+    }
+    out
+}
+
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let root = repo_root().map_err(fail)?;
     let mut project = open_project(cli, &root, "deploy".into())?;
@@ -235,9 +260,37 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                         short(node, &key)
                     ));
                 }
+                // A templated winner: say where the vars it uses were set.
+                if let Some(template) = setters.last().and_then(|(_, n, _, _)| n.as_str()) {
+                    for var in vars_used(template) {
+                        if let Some(v) = doc.get_path(&var) {
+                            let k = var.rsplit('.').next().unwrap_or("");
+                            out.push_str(&format!(
+                                "         uses {var} = {}  from {}\n",
+                                short(v, k),
+                                loc(&project, v.pos)
+                            ));
+                        }
+                    }
+                }
             }
         }
     }
     print!("{out}");
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vars_used;
+
+    #[test]
+    fn finds_the_vars_a_template_uses() {
+        assert_eq!(
+            vars_used("{{ vars.registry }}/{{ vars.image.name }}:{{ vars.registry }}"),
+            vec!["vars.registry", "vars.image.name"]
+        );
+        assert_eq!(vars_used("{{ myvars.x }}"), Vec::<String>::new());
+        assert_eq!(vars_used("plain vars.x"), Vec::<String>::new());
+    }
 }

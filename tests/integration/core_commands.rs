@@ -154,3 +154,17 @@ fn bad_command_lines_exit_2_and_help_exits_0() {
     r.run(&["frobnicate"]).code(2);
     r.run(&["--help"]).code(0).stdout_has("render");
 }
+
+#[test]
+fn explain_follows_a_template_to_the_var_that_fed_it() {
+    let r = repo();
+    r.write(
+        "environments/apps/db.yaml",
+        &format!("app:\n{CHART}  values:\n    replicas: \"{{{{ vars.n }}}}\"\nvars:\n  n: 1\n"),
+    );
+    r.write("environments/prod/kr/env.yaml", "vars:\n  n: 3\n");
+    let run = r.run(&["explain", "prod/kr", "db", "values.replicas"]);
+    run.code(0)
+        .stdout_has("= 3")
+        .stdout_has("uses vars.n = 3  from environments/prod/kr/env.yaml:2:6");
+}
