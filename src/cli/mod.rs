@@ -16,6 +16,7 @@ mod explain;
 mod graph;
 mod ls;
 mod render;
+mod validate;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Render environments into deploy/<env>/ (Applications, values, AppProjects, root.yaml).
     Render(render::Args),
+    /// Check layers, Helm values and rendered objects against JSON Schemas and CRDs.
+    Validate(validate::Args),
     /// Show the merged value(s) of an app and every layer that set them.
     Explain(explain::Args),
     /// Show the sync-wave order of an environment's apps.
@@ -57,6 +60,7 @@ pub fn run() -> i32 {
     };
     let result = match &cli.command {
         Command::Render(a) => render::run(&cli, a),
+        Command::Validate(a) => validate::run(&cli, a),
         Command::Explain(a) => explain::run(&cli, a),
         Command::Graph(a) => graph::run(&cli, a),
         Command::Ls => ls::run(&cli),

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{Cli, Failure, fail, open_project, output_root, repo_root};
+use crate::checks::{self, CheckOptions};
 use crate::error::Severity;
 use crate::report::{self, Style};
+use crate::validate;
 use crate::write;
 
 #[derive(clap::Args, Debug)]
@@ -48,17 +50,41 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         Ok(r) => r,
         Err(e) => return Err((e, std::mem::take(&mut project.files))),
     };
-    let findings: Vec<_> = renders
+    // The same checks `nexus validate` runs: nothing invalid is written.
+    let opts = CheckOptions {
+        validate: true,
+        lint: false,
+        strict: false,
+    };
+    let report = match checks::run(&project, &renders, opts) {
+        Ok(r) => r,
+        Err(e) => return Err((e, std::mem::take(&mut project.files))),
+    };
+    // Infos (objects with no schema) are for `nexus validate`; render shows
+    // what needs attention.
+    let shown: Vec<_> = report
+        .findings
         .iter()
-        .flat_map(|r| r.findings.iter().cloned())
+        .filter(|d| d.severity != Severity::Info)
+        .cloned()
         .collect();
-    report::eprint_all(&findings, &project.files);
-    let errors = findings
+    report::eprint_all(&shown, &project.files);
+    let is_error = |d: &&crate::error::Diagnostic| d.severity == Severity::Error;
+    let errors = report.findings.iter().filter(is_error).count();
+    let schema_errors = report
+        .findings
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(is_error)
+        .filter(|d| d.rule.as_deref() == Some(validate::RULE))
         .count();
+    if schema_errors > 0 && schema_errors == errors {
+        eprintln!(
+            "nexus: nothing was written because of {schema_errors} schema error(s); run `nexus validate` for details"
+        );
+        return Ok(1);
+    }
     if errors > 0 {
-        eprintln!("nexus: {errors} error(s) found; nothing was written");
+        eprintln!("nexus: {errors} error(s) found ({schema_errors} schema); nothing was written");
         return Ok(1);
     }
     let outputs: BTreeMap<String, &str> = renders
