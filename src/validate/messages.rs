@@ -160,9 +160,10 @@ fn compact(v: &Json) -> String {
 }
 
 /// Explain one validation error. `prefix` names the document in messages
-/// (`values`, or empty); `root` is the schema the validator was built from.
-pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str) -> Explained {
-    let pointer = err.instance_path.as_str().to_string();
+/// (`values`, or empty); `root` is the schema the validator was built from;
+/// `base` is the pointer of the validated instance in the whole document.
+pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str) -> Explained {
+    let pointer = format!("{base}{}", err.instance_path.as_str());
     let schema_path = err.schema_path.as_str();
     let rel = dotted(&pointer);
     let name = match (prefix.is_empty(), rel.is_empty()) {
@@ -335,6 +336,29 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str) -> Explaine
     }
 }
 
+/// The one alternative of a failed `anyOf`/`oneOf` at `location` whose
+/// type fits `instance` (a map or list), as a standalone schema that keeps
+/// the root's definitions so local `$ref`s still resolve.
+pub fn single_alternative(root: &Json, location: &str, instance: &Json) -> Option<Json> {
+    let alts = schema_at(root, location)?.as_array()?;
+    let actual = json_type(instance);
+    let fitting: Vec<&Json> = alts
+        .iter()
+        .filter(|a| allowed_types(root, a, 0).iter().any(|t| t == actual))
+        .collect();
+    let [alt] = fitting.as_slice() else {
+        return None;
+    };
+    let mut sub = serde_json::Map::new();
+    for key in ["$schema", "$defs", "definitions"] {
+        if let Some(v) = root.get(key) {
+            sub.insert(key.to_string(), v.clone());
+        }
+    }
+    sub.insert("allOf".to_string(), Json::Array(vec![(*alt).clone()]));
+    Some(Json::Object(sub))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -347,7 +371,7 @@ mod tests {
             .build(schema)
             .unwrap();
         let e = v.iter_errors(instance).next().unwrap();
-        explain(&e, schema, "values")
+        explain(&e, schema, "values", "")
     }
 
     #[test]

@@ -12,8 +12,9 @@ pub mod messages;
 pub mod positions;
 pub mod schemas;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
+use jsonschema::error::ValidationErrorKind;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
@@ -40,7 +41,11 @@ pub fn run(
         .par_iter()
         .flat_map_iter(|l| check_layer(&set, &l.root, &l.path))
         .collect();
-    let layer_spots: HashSet<Pos> = out.iter().filter_map(|d| d.pos).collect();
+    let layer_spots: HashSet<(u32, u32)> = out
+        .iter()
+        .filter_map(|d| d.pos)
+        .map(|p| (p.file.0, p.line))
+        .collect();
     // Per environment, per app (in parallel); unknown kinds collected apart.
     let per_app: Vec<(Vec<Diagnostic>, Vec<Unknown>)> = renders
         .par_iter()
@@ -59,7 +64,10 @@ pub fn run(
                 .into_iter()
                 // An object error at the very value a layer error already
                 // names is the same problem: say it once.
-                .filter(|d| d.pos.is_none_or(|p| !layer_spots.contains(&p))),
+                .filter(|d| {
+                    d.pos
+                        .is_none_or(|p| !layer_spots.contains(&(p.file.0, p.line)))
+                }),
         );
         for u in unk {
             let key = format!("{} {}", u.gvk.api_version(), u.gvk.kind);
@@ -105,39 +113,49 @@ fn locate(d: Diagnostic, pos: Option<Pos>, file: &str) -> Diagnostic {
     }
 }
 
-/// The same error from a layer shared by several environments is one
-/// finding (the first environment), naming the others.
+/// One layer value that breaks a schema is one finding, however many
+/// environments, apps or objects it reaches: the first (by environment,
+/// then app) is kept and names the others.
 fn merge_across_envs(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
-    let mut order: Vec<Diagnostic> = diags;
-    let key = |d: &Diagnostic| {
-        (
-            d.app.clone(),
-            d.pos.map(|p| (project.files.path(p.file), p.line, p.col)),
-            d.file.clone(),
-            d.message.clone(),
-            d.severity,
-        )
+    let spot = |d: &Diagnostic| {
+        d.pos.map(|p| {
+            (
+                project.files.path(p.file),
+                p.line,
+                p.col,
+                d.path.clone(),
+                d.severity,
+            )
+        })
     };
-    order.sort_by_cached_key(|d| (key(d), d.env.clone()));
+    let mut order: Vec<Diagnostic> = diags;
+    order.sort_by_cached_key(|d| (spot(d), d.env.clone(), d.app.clone(), d.message.clone()));
+    let label = |d: &Diagnostic| match (&d.env, &d.app) {
+        (Some(e), Some(a)) => format!("{e}/{a}"),
+        (Some(e), None) => e.clone(),
+        _ => String::new(),
+    };
     let mut out: Vec<Diagnostic> = Vec::with_capacity(order.len());
-    let mut also: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut also: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for d in order {
         if let Some(last) = out.last()
-            && key(last) == key(&d)
-            && d.pos.is_some()
+            && spot(&d).is_some()
+            && spot(last) == spot(&d)
         {
-            if let Some(e) = d.env {
-                let i = out.len() - 1;
-                if last.env.as_ref() != Some(&e) {
-                    also.entry(i).or_default().push(e);
-                }
+            let i = out.len() - 1;
+            let l = label(&d);
+            let list = also.entry(i).or_default();
+            if !l.is_empty() && l != label(last) && !list.contains(&l) {
+                list.push(l);
             }
             continue;
         }
         out.push(d);
     }
-    for (i, envs) in also {
-        out[i].message = format!("{} (also in {})", out[i].message, envs.join(", "));
+    for (i, others) in also {
+        if !others.is_empty() {
+            out[i].message = format!("{} (also in {})", out[i].message, others.join(", "));
+        }
     }
     out
 }
@@ -166,14 +184,22 @@ fn errors(
     prefix: &str,
     build: impl Fn(&messages::Explained, Option<Pos>) -> Diagnostic,
 ) -> Vec<Diagnostic> {
-    compiled
-        .validator
-        .iter_errors(json)
-        .map(|err| {
-            let e = explain(&err, &compiled.schema, prefix);
+    let mut explained = Vec::new();
+    collect(
+        &compiled.validator,
+        &compiled.schema,
+        json,
+        "",
+        prefix,
+        0,
+        &mut explained,
+    );
+    explained
+        .into_iter()
+        .map(|(e, instance_pointer)| {
             let p = if e.missing_key {
                 pos.exact(&e.pointer)
-            } else if e.pointer != err.instance_path.as_str() {
+            } else if e.pointer != instance_pointer {
                 pos.key(&e.pointer)
             } else {
                 pos.value(&e.pointer)
@@ -181,6 +207,44 @@ fn errors(
             build(&e, p)
         })
         .collect()
+}
+
+/// Explain every error of `validator` on `instance` (found at `base` in
+/// the whole document). An `anyOf`/`oneOf` that failed on a map or list
+/// with exactly one alternative of that type (`{$ref: ...}` or null, the
+/// usual shape) is validated against that alternative, so the error
+/// points at the offending leaf rather than the whole map.
+fn collect(
+    validator: &jsonschema::Validator,
+    root: &Json,
+    instance: &Json,
+    base: &str,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(messages::Explained, String)>,
+) {
+    for err in validator.iter_errors(instance) {
+        let at = format!("{base}{}", err.instance_path.as_str());
+        if depth < 16
+            && matches!(
+                err.kind,
+                ValidationErrorKind::AnyOf | ValidationErrorKind::OneOfNotValid
+            )
+            && matches!(*err.instance, Json::Object(_) | Json::Array(_))
+            && let Some(sub) =
+                messages::single_alternative(root, err.schema_path.as_str(), &err.instance)
+            && let Ok(v) = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&sub)
+        {
+            let before = out.len();
+            collect(&v, &sub, &err.instance, &at, prefix, depth + 1, out);
+            if out.len() > before {
+                continue;
+            }
+        }
+        out.push((explain(&err, root, prefix, base), at));
+    }
 }
 
 /// `image.tag`, `env.0.name`: the dotted path SPEC findings use.
