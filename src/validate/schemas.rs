@@ -422,10 +422,8 @@ pub fn openapi_to_json_schema(schema: &mut Json) {
                 let t = t.clone();
                 m.insert("type".into(), serde_json::json!([t, "null"]));
             }
-            Some(Json::Array(ts)) => {
-                if !ts.iter().any(|t| t == "null") {
-                    ts.push(Json::from("null"));
-                }
+            Some(Json::Array(ts)) if !ts.iter().any(|t| t == "null") => {
+                ts.push(Json::from("null"));
             }
             _ => {}
         }
@@ -482,5 +480,79 @@ mod tests {
             ("argoproj.io", "v1alpha1")
         );
         assert_eq!(g.api_version(), "argoproj.io/v1alpha1");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod layer_schema_tests {
+    use super::*;
+    use crate::validate::positions::to_json;
+    use crate::yaml::load::parse_one;
+
+    fn layer_validator() -> Compiled {
+        builtin(LAYER_SCHEMA, "layer").unwrap()
+    }
+
+    fn parse(text: &str) -> Json {
+        let node = parse_one(text, FileId(0), &Limits::default())
+            .unwrap()
+            .unwrap();
+        to_json(&node).0
+    }
+
+    #[test]
+    fn every_shipped_layer_matches_the_layer_schema() {
+        let v = layer_validator();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+        let mut checked = 0;
+        for e in walkdir::WalkDir::new(&root) {
+            let e = e.unwrap();
+            if e.path().extension().is_some_and(|x| x == "yaml") {
+                let json = parse(&std::fs::read_to_string(e.path()).unwrap());
+                let errs: Vec<String> = v
+                    .validator
+                    .iter_errors(&json)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(errs.is_empty(), "{}: {errs:?}", e.path().display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "only {checked} layers found");
+    }
+
+    #[test]
+    fn the_layer_schema_rejects_typos_and_wrong_types() {
+        let v = layer_validator();
+        for bad in [
+            "aap: {}\n",
+            "app: {valuse: {}}\n",
+            "app: {enabled: maybe}\n",
+            "app: {syncWave: soon}\n",
+            "app: {dependsOn: postgres}\n",
+            "argocd: {syncPolicy: {automated: {prune: yes please}}}\n",
+            "argocd: {syncPolicy: {retry: {limit: five}}}\n",
+            "argocd: {destination: {sever: x}}\n",
+            "app: {chart: {repoURL: https://x, chart: c, targetRevison: 1}}\n",
+            "app: {labels: {team: [a]}}\n",
+            "vars: [a]\n",
+        ] {
+            assert!(!v.validator.is_valid(&parse(bad)), "accepted: {bad}");
+        }
+        for good in [
+            "app: {syncWave: \"{{ vars.wave }}\", enabled: false}\n",
+            "app: {dependsOn+: [db], values!: {a: 1}}\n",
+            "argocd: {syncPolicy: {automated: null, syncOptions+: [Validate=false]}}\n",
+            "vars: {anything: [1, {x: y}]}\n",
+        ] {
+            let json = parse(good);
+            let errs: Vec<String> = v
+                .validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errs.is_empty(), "rejected {good}: {errs:?}");
+        }
     }
 }
