@@ -121,6 +121,38 @@ pub fn open_project(cli: &Cli, root: &Path, out_prefix: String) -> Result<Projec
     Project::open(Box::new(source), options).map_err(fail)
 }
 
+/// Select environments (`--all`: every one), load their layers and render
+/// them in memory.
+pub fn render_selected(
+    project: &mut Project,
+    envs: &[String],
+    all: bool,
+) -> Result<Vec<crate::project::EnvRender>, Failure> {
+    let selected: Vec<_> = project
+        .discovery
+        .select(envs, all)
+        .map_err(fail)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let refs: Vec<_> = selected.iter().collect();
+    if let Err(e) = project.load_layers(&refs) {
+        return Err((e, std::mem::take(&mut project.files)));
+    }
+    project
+        .render_all(&refs)
+        .map_err(|e| (e, std::mem::take(&mut project.files)))
+}
+
+/// The findings of the checks selected by `opts` over rendered environments.
+pub fn run_checks(
+    project: &mut Project,
+    renders: &[crate::project::EnvRender],
+    opts: crate::checks::CheckOptions,
+) -> Result<crate::findings::Report, Failure> {
+    crate::checks::run(project, renders, opts).map_err(|e| (e, std::mem::take(&mut project.files)))
+}
+
 /// Where output goes: `--out DIR` (relative to the current directory) or
 /// `<repo>/deploy`. Returns the directory and its path relative to the
 /// repository, which Applications use to point at values and manifests.

@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{Cli, Failure, fail, open_project, output_root, repo_root};
-use crate::checks::{self, CheckOptions};
+use super::{
+    Cli, Failure, fail, open_project, output_root, render_selected, repo_root, run_checks,
+};
+use crate::checks::CheckOptions;
 use crate::error::Severity;
 use crate::report::{self, Style};
 use crate::validate;
@@ -35,31 +37,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let (out_dir, out_prefix) =
         output_root(&root, args.out.as_deref(), args.force).map_err(fail)?;
     let mut project = open_project(cli, &root, out_prefix)?;
-    let selected: Vec<_> = project
-        .discovery
-        .select(&args.envs, args.all)
-        .map_err(|e| (e, crate::source::Files::new()))?
-        .into_iter()
-        .cloned()
-        .collect();
-    let refs: Vec<_> = selected.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    let renders = match project.render_all(&refs) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let renders = render_selected(&mut project, &args.envs, args.all)?;
     // The same checks `nexus validate` runs: nothing invalid is written.
     let opts = CheckOptions {
         validate: true,
         lint: false,
         strict: false,
     };
-    let report = match checks::run(&project, &renders, opts) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let report = run_checks(&mut project, &renders, opts)?;
     // Infos (objects with no schema) are for `nexus validate`; render shows
     // what needs attention.
     let shown: Vec<_> = report

@@ -3,8 +3,8 @@
 //! objects against their JSON Schemas (SPEC §7). Writes nothing.
 //! Exit 1 when there are error findings.
 
-use super::{Cli, Failure, open_project, repo_root};
-use crate::checks::{self, CheckOptions};
+use super::{Cli, Failure, open_project, render_selected, repo_root, run_checks};
+use crate::checks::CheckOptions;
 use crate::findings::Format;
 use crate::report::Style;
 use crate::validate;
@@ -27,31 +27,15 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let root = repo_root().map_err(super::fail)?;
     let mut project = open_project(cli, &root, "deploy".to_string())?;
+    // With no environment named, validate them all.
     let all = args.all || args.envs.is_empty();
-    let selected: Vec<_> = project
-        .discovery
-        .select(&args.envs, all)
-        .map_err(super::fail)?
-        .into_iter()
-        .cloned()
-        .collect();
-    let refs: Vec<_> = selected.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    let renders = match project.render_all(&refs) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let renders = render_selected(&mut project, &args.envs, all)?;
     let opts = CheckOptions {
         validate: true,
         lint: false,
         strict: args.strict,
     };
-    let report = match checks::run(&project, &renders, opts) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let report = run_checks(&mut project, &renders, opts)?;
     let text = report.render(
         args.format,
         &project.files,

@@ -88,19 +88,25 @@ fn allowed_types(root: &Json, schema: &Json, depth: usize) -> Vec<String> {
         }
         _ => {}
     }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Json::as_array))
+        .next()
+        .map(|alts| union_types(root, alts, depth + 1))
+        .unwrap_or_default()
+}
+
+/// The types any of `alts` allows; empty when one of them does not say.
+fn union_types(root: &Json, alts: &[Json], depth: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for key in ["anyOf", "oneOf"] {
-        if let Some(alts) = schema.get(key).and_then(Json::as_array) {
-            for alt in alts {
-                let sub = allowed_types(root, alt, depth + 1);
-                if sub.is_empty() {
-                    return Vec::new();
-                }
-                for t in sub {
-                    if !out.contains(&t) {
-                        out.push(t);
-                    }
-                }
+    for alt in alts {
+        let sub = allowed_types(root, alt, depth);
+        if sub.is_empty() {
+            return Vec::new();
+        }
+        for t in sub {
+            if !out.contains(&t) {
+                out.push(t);
             }
         }
     }
@@ -203,21 +209,7 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
         Kind::AnyOf | Kind::OneOfNotValid => {
             let types = schema_at(root, schema_path)
                 .and_then(Json::as_array)
-                .map(|alts| {
-                    let mut all = Vec::new();
-                    for alt in alts {
-                        let t = allowed_types(root, alt, 0);
-                        if t.is_empty() {
-                            return Vec::new();
-                        }
-                        for x in t {
-                            if !all.contains(&x) {
-                                all.push(x);
-                            }
-                        }
-                    }
-                    all
-                })
+                .map(|alts| union_types(root, alts, 0))
                 .unwrap_or_default();
             let actual = json_type(&err.instance);
             let fits = types

@@ -144,7 +144,26 @@ pub fn values_schema_path(app: &AppSpec) -> Option<String> {
     }
 }
 
-fn compile(schema: Json, origin: &str, default_draft: Option<Draft>) -> Result<Compiled, Error> {
+fn compile(
+    mut schema: Json,
+    origin: &str,
+    default_draft: Option<Draft>,
+) -> Result<Compiled, Error> {
+    // A generic `$schema` ("http://json-schema.org/schema#", as kubeconform
+    // files have) names no draft: use the default one.
+    let known = [
+        "draft-04",
+        "draft-06",
+        "draft-07",
+        "draft/2019-09",
+        "draft/2020-12",
+    ];
+    if let Some(m) = schema.as_object_mut()
+        && let Some(Json::String(uri)) = m.get("$schema")
+        && !known.iter().any(|k| uri.contains(k))
+    {
+        m.remove("$schema");
+    }
     let mut opts = jsonschema::options().should_validate_formats(true);
     if let Some(d) = default_draft
         && schema.get("$schema").is_none()
@@ -554,5 +573,25 @@ mod layer_schema_tests {
                 .collect();
             assert!(errs.is_empty(), "rejected {good}: {errs:?}");
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod compile_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kubeconform_generic_schema_uri_compiles_as_draft_4() {
+        let c = compile(
+            json!({"$schema": "http://json-schema.org/schema#", "type": "object",
+                   "properties": {"n": {"type": "integer", "minimum": 1, "exclusiveMinimum": true}}}),
+            "x.json",
+            Some(Draft::Draft4),
+        )
+        .unwrap();
+        assert!(!c.validator.is_valid(&json!({"n": 1})));
+        assert!(c.validator.is_valid(&json!({"n": 2})));
     }
 }
