@@ -198,7 +198,7 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
             if types
                 .iter()
                 .any(|t| t == "integer" || t == "number" || t == "boolean")
-                && err.instance.is_string()
+                && err.instance.as_str().is_some_and(looks_typed)
             {
                 hint = Some("remove the quotes so YAML reads a number or boolean".into());
             } else if types.iter().any(|t| t == "string") && !err.instance.is_string() {
@@ -207,14 +207,21 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
             format!("{name} must be {}, got {got}", type_list(&types))
         }
         Kind::AnyOf | Kind::OneOfNotValid => {
-            let types = schema_at(root, schema_path)
+            let alts: Vec<Json> = schema_at(root, schema_path)
                 .and_then(Json::as_array)
-                .map(|alts| union_types(root, alts, 0))
+                .cloned()
                 .unwrap_or_default();
+            let (templates, plain): (Vec<Json>, Vec<Json>) =
+                alts.into_iter().partition(|a| is_template_alt(root, a));
+            let types = union_types(root, &plain, 0);
             let actual = json_type(&err.instance);
             let fits = types
                 .iter()
                 .any(|t| t == actual || (t == "number" && actual == "integer"));
+            if !templates.is_empty() && err.instance.is_string() {
+                hint =
+                    Some("a template expression such as \"{{ vars.x }}\" is also accepted".into());
+            }
             if !types.is_empty() && !fits {
                 format!("{name} must be {}, got {got}", type_list(&types))
             } else {
@@ -336,7 +343,12 @@ pub fn single_alternative(root: &Json, location: &str, instance: &Json) -> Optio
     let actual = json_type(instance);
     let fitting: Vec<&Json> = alts
         .iter()
-        .filter(|a| allowed_types(root, a, 0).iter().any(|t| t == actual))
+        .filter(|a| !is_template_alt(root, a))
+        .filter(|a| {
+            allowed_types(root, a, 0)
+                .iter()
+                .any(|t| t == actual || (t == "number" && actual == "integer"))
+        })
         .collect();
     let [alt] = fitting.as_slice() else {
         return None;
@@ -349,6 +361,27 @@ pub fn single_alternative(root: &Json, location: &str, instance: &Json) -> Optio
     }
     sub.insert("allOf".to_string(), Json::Array(vec![(*alt).clone()]));
     Some(Json::Object(sub))
+}
+
+/// Is this alternative the "or a minijinja expression" escape hatch of the
+/// layer schema (a string whose pattern looks for `{{`)?
+fn is_template_alt(root: &Json, alt: &Json) -> bool {
+    let alt = match alt
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        Some(frag) if !frag.is_empty() => root.pointer(frag).unwrap_or(alt),
+        _ => alt,
+    };
+    alt.get("pattern")
+        .and_then(Json::as_str)
+        .is_some_and(|p| p.contains("\\{\\{") || p.contains("{{"))
+}
+
+/// Does a string look like a number or boolean YAML would read unquoted?
+fn looks_typed(s: &str) -> bool {
+    s.parse::<f64>().is_ok() || matches!(s, "true" | "false")
 }
 
 #[cfg(test)]
@@ -375,6 +408,12 @@ mod tests {
             "`replicaCount` must be an integer, got the string \"three\""
         );
         assert_eq!(e.pointer, "/replicaCount");
+        assert_eq!(e.hint, None);
+        let e = first(&s, &json!({"replicaCount": "3"}));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("remove the quotes so YAML reads a number or boolean")
+        );
     }
 
     #[test]

@@ -210,10 +210,10 @@ fn errors(
 }
 
 /// Explain every error of `validator` on `instance` (found at `base` in
-/// the whole document). An `anyOf`/`oneOf` that failed on a map or list
-/// with exactly one alternative of that type (`{$ref: ...}` or null, the
-/// usual shape) is validated against that alternative, so the error
-/// points at the offending leaf rather than the whole map.
+/// the whole document). An `anyOf`/`oneOf` that failed with exactly one
+/// alternative of the value's type (`{$ref: ...}` or null, the usual
+/// shape; template escape hatches aside) is validated against that
+/// alternative, so the error is the precise one, at the offending leaf.
 fn collect(
     validator: &jsonschema::Validator,
     root: &Json,
@@ -230,7 +230,6 @@ fn collect(
                 err.kind,
                 ValidationErrorKind::AnyOf | ValidationErrorKind::OneOfNotValid
             )
-            && matches!(*err.instance, Json::Object(_) | Json::Array(_))
             && let Some(sub) =
                 messages::single_alternative(root, err.schema_path.as_str(), &err.instance)
             && let Ok(v) = jsonschema::options()

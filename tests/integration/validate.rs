@@ -343,8 +343,29 @@ fn layer_schema_violations_are_findings_at_the_layer_line_reported_once() {
     );
     let lines: Vec<u64> = errs.iter().filter_map(|f| f["line"].as_u64()).collect();
     assert_eq!(lines, vec![4, 5], "{list:#?}");
+    assert!(
+        errs[0]["message"].as_str().unwrap_or_default().contains(
+            "`argocd.syncPolicy.retry.limit` must be an integer or null, got the string \"five\""
+        ),
+        "{list:#?}"
+    );
     let run = r.run(&["validate", "--all"]);
     run.code(1).stdout_has("did you mean `backoff`?");
+    // A precise reason inside an alternative: the label value is too long.
+    r.write(
+        PROD,
+        &format!("app:\n  labels:\n    team: {}\n", "x".repeat(70)),
+    );
+    let (code, list) = findings(&r, &["--all"]);
+    assert_eq!(code, 1);
+    let f = only_error_at(&list, PROD, 3, 11);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("at most 63 characters"),
+        "{f:#?}"
+    );
 }
 
 #[test]
