@@ -62,6 +62,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         .filter(is_error)
         .filter(|d| d.rule.as_deref() == Some(validate::RULE))
         .count();
+    if args.check && errors > 0 {
+        eprintln!(
+            "nexus: the rendered output would be invalid: {errors} error(s) ({schema_errors} schema)"
+        );
+        return Ok(1);
+    }
     if schema_errors > 0 && schema_errors == errors {
         eprintln!(
             "nexus: nothing was written because of {schema_errors} schema error(s); run `nexus validate` for details"

@@ -368,14 +368,16 @@ fn check_outputs(
 
 /// Maps a pointer into a generated object (Application, AppProject, root)
 /// to the layer value it was made from.
-struct Mapper {
-    doc_pos: Option<Positions>,
+struct Mapper<'a> {
+    doc: Option<&'a Node>,
+    /// Positions of `doc`, computed on the first error.
+    doc_pos: std::cell::OnceCell<Option<Positions>>,
     rules: Vec<(&'static str, String)>,
 }
 
-impl Mapper {
-    fn new(o: &Output, app: Option<&AppSpec>, r: &EnvRender) -> Mapper {
-        let (doc, rules): (Option<&Node>, Vec<(&'static str, String)>) = match (o.kind, app) {
+impl<'a> Mapper<'a> {
+    fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender) -> Mapper<'a> {
+        let (doc, rules): (Option<&'a Node>, Vec<(&'static str, String)>) = match (o.kind, app) {
             (OutputKind::Application, Some(a)) => (
                 Some(&a.doc),
                 vec![
@@ -434,9 +436,16 @@ impl Mapper {
             _ => (None, Vec::new()),
         };
         Mapper {
-            doc_pos: doc.map(|d| to_json(d).1),
+            doc,
+            doc_pos: std::cell::OnceCell::new(),
             rules,
         }
+    }
+
+    fn positions(&self) -> Option<&Positions> {
+        self.doc_pos
+            .get_or_init(|| self.doc.map(|d| to_json(d).1))
+            .as_ref()
     }
 
     fn translate(&self, pointer: &str) -> Option<String> {
@@ -447,13 +456,13 @@ impl Mapper {
     }
 
     fn pos(&self, pointer: &str) -> Option<Pos> {
-        let doc = self.doc_pos.as_ref()?;
+        let doc = self.positions()?;
         doc.value(&self.translate(pointer)?)
     }
 
     /// The layer position and dotted layer path of an object pointer.
     fn locate(&self, pointer: &str, missing_key: bool) -> (Option<Pos>, Option<String>) {
-        let Some(doc) = &self.doc_pos else {
+        let Some(doc) = self.positions() else {
             return (None, None);
         };
         let Some(t) = self.translate(pointer) else {

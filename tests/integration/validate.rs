@@ -466,6 +466,9 @@ fn render_refuses_to_write_invalid_output() {
         .stderr_has("environments/prod/apps/web.yaml:3:19")
         .stderr_has("nothing was written because of 1 schema error(s)");
     assert!(!r.exists("deploy"), "nothing may be written");
+    r.run(&["render", "prod", "--check"])
+        .code(1)
+        .stderr_has("would be invalid");
     r.write(
         "environments/prod/apps/web.yaml",
         "app:\n  values:\n    replicaCount: 3\n",
