@@ -125,6 +125,7 @@ fn merge_across_envs(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnosti
                 p.col,
                 d.path.clone(),
                 d.severity,
+                without_object(&d.message).to_string(),
             )
         })
     };
@@ -158,6 +159,17 @@ fn merge_across_envs(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnosti
         }
     }
     out
+}
+
+/// A message without its leading "Application `web-prod`: ", so the same
+/// problem found in several objects compares equal.
+fn without_object(message: &str) -> &str {
+    if message.starts_with(|c: char| c.is_ascii_uppercase())
+        && let Some(i) = message.find("`: ")
+    {
+        return &message[i + 3..];
+    }
+    message
 }
 
 /// Check one raw layer file against the layer schema.
@@ -484,5 +496,29 @@ pub fn rule_info() -> crate::findings::RuleInfo {
         name: "schema".to_string(),
         summary: "A layer, Helm values or a rendered object does not match its JSON Schema".to_string(),
         help: "nexus checks every layer file against `schemas/layer.schema.json`, merged Helm values against the chart's `values.schema.json` (or `schemas/values/<chart>.schema.json`), and rendered objects against built-in ArgoCD schemas plus CRDs and kubeconform-style schemas under `schemas/`.\n\nFix the value at the layer line the finding points at.".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_prefixes_are_ignored_when_comparing_findings() {
+        assert_eq!(
+            without_object("Application `web-prod`: `spec.project` must be a string"),
+            "`spec.project` must be a string"
+        );
+        assert_eq!(
+            without_object("`replicaCount` must be an integer"),
+            "`replicaCount` must be an integer"
+        );
+        assert_eq!(without_object("unknown key `x`"), "unknown key `x`");
+    }
+
+    #[test]
+    fn spec_paths_are_dotted() {
+        assert_eq!(spec_path("/env/0/name"), "env.0.name");
+        assert_eq!(spec_path(""), "");
     }
 }

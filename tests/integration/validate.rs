@@ -496,3 +496,20 @@ fn the_shipped_example_validates_cleanly() {
     assert!(r.exists("charts/service/values.schema.json"));
     assert!(r.exists("schemas/values/postgresql.schema.json"));
 }
+
+#[test]
+fn two_different_errors_at_one_value_are_both_reported() {
+    let r = chart_repo(
+        r#"{"$schema": "http://json-schema.org/draft-07/schema#",
+            "properties": {"image": {"properties": {"tag": {"type": "string", "minLength": 3, "pattern": "^v"}}}}}"#,
+    );
+    r.write(
+        "environments/prod/apps/web.yaml",
+        "app:\n  values:\n    image:\n      tag: \"1\"\n",
+    );
+    let (code, list) = findings(&r, &["prod"]);
+    assert_eq!(code, 1);
+    let errs = errors(&list);
+    assert_eq!(errs.len(), 2, "{list:#?}");
+    assert!(errs.iter().all(|f| f["line"] == 4 && f["column"] == 12));
+}
