@@ -8,6 +8,7 @@
 use crate::error::Error;
 use crate::findings::Report;
 use crate::project::{EnvRender, Project};
+use crate::validate;
 
 /// Which checks to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,10 +23,14 @@ pub struct CheckOptions {
 
 /// Run the selected checks over rendered environments.
 pub fn run(project: &Project, renders: &[EnvRender], opts: CheckOptions) -> Result<Report, Error> {
-    let _ = opts;
     let mut report = Report::default();
     for r in renders {
         report.findings.extend(r.findings.iter().cloned());
+    }
+    if opts.validate {
+        report
+            .findings
+            .extend(validate::run(project, renders, opts.strict)?);
     }
     report.normalise(&project.files);
     Ok(report)

@@ -20,6 +20,7 @@ pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod template;
+pub mod validate;
 pub mod waves;
 pub mod write;
 pub mod yaml;

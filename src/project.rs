@@ -165,6 +165,13 @@ impl Project {
         Ok(())
     }
 
+    /// Every layer parsed so far, sorted by path.
+    pub fn loaded_layers(&self) -> Vec<&Arc<Layer>> {
+        let mut out: Vec<&Arc<Layer>> = self.layers.values().flatten().collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
     /// The parsed layer at `rel`, if the file exists.
     pub fn layer(&self, rel: &str) -> Option<&Arc<Layer>> {
         self.layers.get(rel).and_then(Option::as_ref)

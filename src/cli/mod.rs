@@ -16,6 +16,7 @@ mod explain;
 mod graph;
 mod ls;
 mod render;
+mod validate;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Render environments into deploy/<env>/ (Applications, values, AppProjects, root.yaml).
     Render(render::Args),
+    /// Check layers, Helm values and rendered objects against JSON Schemas and CRDs.
+    Validate(validate::Args),
     /// Show the merged value(s) of an app and every layer that set them.
     Explain(explain::Args),
     /// Show the sync-wave order of an environment's apps.
@@ -57,6 +60,7 @@ pub fn run() -> i32 {
     };
     let result = match &cli.command {
         Command::Render(a) => render::run(&cli, a),
+        Command::Validate(a) => validate::run(&cli, a),
         Command::Explain(a) => explain::run(&cli, a),
         Command::Graph(a) => graph::run(&cli, a),
         Command::Ls => ls::run(&cli),
@@ -115,6 +119,38 @@ pub fn open_project(cli: &Cli, root: &Path, out_prefix: String) -> Result<Projec
         limits: Limits::default(),
     };
     Project::open(Box::new(source), options).map_err(fail)
+}
+
+/// Select environments (`--all`: every one), load their layers and render
+/// them in memory.
+pub fn render_selected(
+    project: &mut Project,
+    envs: &[String],
+    all: bool,
+) -> Result<Vec<crate::project::EnvRender>, Failure> {
+    let selected: Vec<_> = project
+        .discovery
+        .select(envs, all)
+        .map_err(fail)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let refs: Vec<_> = selected.iter().collect();
+    if let Err(e) = project.load_layers(&refs) {
+        return Err((e, std::mem::take(&mut project.files)));
+    }
+    project
+        .render_all(&refs)
+        .map_err(|e| (e, std::mem::take(&mut project.files)))
+}
+
+/// The findings of the checks selected by `opts` over rendered environments.
+pub fn run_checks(
+    project: &mut Project,
+    renders: &[crate::project::EnvRender],
+    opts: crate::checks::CheckOptions,
+) -> Result<crate::findings::Report, Failure> {
+    crate::checks::run(project, renders, opts).map_err(|e| (e, std::mem::take(&mut project.files)))
 }
 
 /// Where output goes: `--out DIR` (relative to the current directory) or

@@ -5,9 +5,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{Cli, Failure, fail, open_project, output_root, repo_root};
+use super::{
+    Cli, Failure, fail, open_project, output_root, render_selected, repo_root, run_checks,
+};
+use crate::checks::CheckOptions;
 use crate::error::Severity;
 use crate::report::{self, Style};
+use crate::validate;
 use crate::write;
 
 #[derive(clap::Args, Debug)]
@@ -33,32 +37,45 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let (out_dir, out_prefix) =
         output_root(&root, args.out.as_deref(), args.force).map_err(fail)?;
     let mut project = open_project(cli, &root, out_prefix)?;
-    let selected: Vec<_> = project
-        .discovery
-        .select(&args.envs, args.all)
-        .map_err(|e| (e, crate::source::Files::new()))?
-        .into_iter()
+    let renders = render_selected(&mut project, &args.envs, args.all)?;
+    // The same checks `nexus validate` runs: nothing invalid is written.
+    let opts = CheckOptions {
+        validate: true,
+        lint: false,
+        strict: false,
+    };
+    let report = run_checks(&mut project, &renders, opts)?;
+    // Infos (objects with no schema) are for `nexus validate`; render shows
+    // what needs attention.
+    let shown: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|d| d.severity != Severity::Info)
         .cloned()
         .collect();
-    let refs: Vec<_> = selected.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    let renders = match project.render_all(&refs) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
-    let findings: Vec<_> = renders
+    report::eprint_all(&shown, &project.files);
+    let is_error = |d: &&crate::error::Diagnostic| d.severity == Severity::Error;
+    let errors = report.findings.iter().filter(is_error).count();
+    let schema_errors = report
+        .findings
         .iter()
-        .flat_map(|r| r.findings.iter().cloned())
-        .collect();
-    report::eprint_all(&findings, &project.files);
-    let errors = findings
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(is_error)
+        .filter(|d| d.rule.as_deref() == Some(validate::RULE))
         .count();
+    if args.check && errors > 0 {
+        eprintln!(
+            "nexus: the rendered output would be invalid: {errors} error(s) ({schema_errors} schema)"
+        );
+        return Ok(1);
+    }
+    if schema_errors > 0 && schema_errors == errors {
+        eprintln!(
+            "nexus: nothing was written because of {schema_errors} schema error(s); run `nexus validate` for details"
+        );
+        return Ok(1);
+    }
     if errors > 0 {
-        eprintln!("nexus: {errors} error(s) found; nothing was written");
+        eprintln!("nexus: {errors} error(s) found ({schema_errors} schema); nothing was written");
         return Ok(1);
     }
     let outputs: BTreeMap<String, &str> = renders

@@ -1,0 +1,524 @@
+//! Schema validation (SPEC §7): layers, Helm values and rendered objects
+//! checked against JSON Schemas, every error a `SCHEMA` finding that
+//! points at the layer line that set the offending value.
+//!
+//! [`schemas`] finds and compiles the schemas once per run, [`positions`]
+//! maps a JSON pointer back to the layer position (provenance), and
+//! [`messages`] turns validator errors into sentences. This module walks
+//! what was rendered: every parsed layer file once, then each app's values
+//! and objects, apps in parallel, results sorted.
+
+pub mod messages;
+pub mod positions;
+pub mod schemas;
+
+use std::collections::{BTreeMap, HashSet};
+
+use jsonschema::error::ValidationErrorKind;
+use rayon::prelude::*;
+use serde_json::Value as Json;
+
+use crate::error::{Diagnostic, Error, Severity};
+use crate::model::AppSpec;
+use crate::project::{EnvRender, Project};
+use crate::render::{Output, OutputKind};
+use crate::yaml::node::{Node, Pos};
+use messages::explain;
+use positions::{Positions, to_json};
+use schemas::{Compiled, Gvk, SchemaSet};
+
+pub const RULE: &str = "SCHEMA";
+
+/// Validate the layers and renders of one run. Returns the findings.
+pub fn run(
+    project: &Project,
+    renders: &[EnvRender],
+    strict: bool,
+) -> Result<Vec<Diagnostic>, Error> {
+    let set = SchemaSet::load(project, renders)?;
+    let mut out: Vec<Diagnostic> = project
+        .loaded_layers()
+        .par_iter()
+        .flat_map_iter(|l| check_layer(&set, &l.root, &l.path))
+        .collect();
+    let layer_spots: HashSet<(u32, u32)> = out
+        .iter()
+        .filter_map(|d| d.pos)
+        .map(|p| (p.file.0, p.line))
+        .collect();
+    // Per environment, per app (in parallel); unknown kinds collected apart.
+    let per_app: Vec<(Vec<Diagnostic>, Vec<Unknown>)> = renders
+        .par_iter()
+        .flat_map_iter(|r| {
+            let mut jobs: Vec<(&EnvRender, Option<&AppSpec>)> =
+                r.apps.iter().map(|a| (r, Some(a))).collect();
+            jobs.push((r, None));
+            jobs
+        })
+        .map(|(r, app)| check_outputs(&set, project, r, app))
+        .collect();
+    let mut unknown: BTreeMap<String, Unknown> = BTreeMap::new();
+    for (diags, unk) in per_app {
+        out.extend(
+            diags
+                .into_iter()
+                // An object error at the very value a layer error already
+                // names is the same problem: say it once.
+                .filter(|d| {
+                    d.pos
+                        .is_none_or(|p| !layer_spots.contains(&(p.file.0, p.line)))
+                }),
+        );
+        for u in unk {
+            let key = format!("{} {}", u.gvk.api_version(), u.gvk.kind);
+            match unknown.get(&key) {
+                Some(prev)
+                    if (prev.env.as_str(), prev.path.as_str())
+                        <= (u.env.as_str(), u.path.as_str()) => {}
+                _ => {
+                    unknown.insert(key, u);
+                }
+            }
+        }
+    }
+    for (key, u) in unknown {
+        let mut d = Diagnostic::new(
+            if strict { Severity::Error } else { Severity::Info },
+            format!("no schema is known for {key}, so `{}` was not validated", u.name),
+        )
+        .with_rule(RULE)
+        .for_app(&u.env, u.app.as_deref())
+        .with_hint("add its CustomResourceDefinition or a kubeconform-style JSON schema (<kind>-<group>-<version>.json) under schemas/");
+        d = locate(d, u.pos, &u.file);
+        out.push(d);
+    }
+    Ok(merge_across_envs(out, project))
+}
+
+/// An object whose kind has no schema.
+struct Unknown {
+    gvk: Gvk,
+    env: String,
+    app: Option<String>,
+    path: String,
+    name: String,
+    pos: Option<Pos>,
+    file: String,
+}
+
+fn locate(d: Diagnostic, pos: Option<Pos>, file: &str) -> Diagnostic {
+    match pos {
+        Some(p) => d.at(p),
+        None => d.in_file(file),
+    }
+}
+
+/// One layer value that breaks a schema is one finding, however many
+/// environments, apps or objects it reaches: the first (by environment,
+/// then app) is kept and names the others.
+fn merge_across_envs(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
+    let spot = |d: &Diagnostic| {
+        d.pos.map(|p| {
+            (
+                project.files.path(p.file),
+                p.line,
+                p.col,
+                d.path.clone(),
+                d.severity,
+                without_object(&d.message).to_string(),
+            )
+        })
+    };
+    let mut order: Vec<Diagnostic> = diags;
+    order.sort_by_cached_key(|d| (spot(d), d.env.clone(), d.app.clone(), d.message.clone()));
+    let label = |d: &Diagnostic| match (&d.env, &d.app) {
+        (Some(e), Some(a)) => format!("{e}/{a}"),
+        (Some(e), None) => e.clone(),
+        _ => String::new(),
+    };
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(order.len());
+    let mut also: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for d in order {
+        if let Some(last) = out.last()
+            && spot(&d).is_some()
+            && spot(last) == spot(&d)
+        {
+            let i = out.len() - 1;
+            let l = label(&d);
+            let list = also.entry(i).or_default();
+            if !l.is_empty() && l != label(last) && !list.contains(&l) {
+                list.push(l);
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    for (i, others) in also {
+        if !others.is_empty() {
+            out[i].message = format!("{} (also in {})", out[i].message, others.join(", "));
+        }
+    }
+    out
+}
+
+/// A message without its leading "Application `web-prod`: ", so the same
+/// problem found in several objects compares equal.
+fn without_object(message: &str) -> &str {
+    if message.starts_with(|c: char| c.is_ascii_uppercase())
+        && let Some(i) = message.find("`: ")
+    {
+        return &message[i + 3..];
+    }
+    message
+}
+
+/// Check one raw layer file against the layer schema.
+fn check_layer(set: &SchemaSet, root: &Node, rel: &str) -> Vec<Diagnostic> {
+    let (json, pos) = to_json(root);
+    errors(&set.layer, &json, &pos, "", |e, p| {
+        let d = Diagnostic::error(e.message.clone())
+            .with_rule(RULE)
+            .with_path(spec_path(&e.pointer));
+        let d = locate(d, p, rel);
+        match &e.hint {
+            Some(h) => d.with_hint(h.clone()),
+            None => d,
+        }
+    })
+}
+
+/// Run a validator and build one diagnostic per error, positioned through
+/// `pos` (for an unknown key: the key; for a missing key: the map).
+fn errors(
+    compiled: &Compiled,
+    json: &Json,
+    pos: &Positions,
+    prefix: &str,
+    build: impl Fn(&messages::Explained, Option<Pos>) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut explained = Vec::new();
+    collect(
+        &compiled.validator,
+        &compiled.schema,
+        json,
+        "",
+        prefix,
+        0,
+        &mut explained,
+    );
+    explained
+        .into_iter()
+        .map(|(e, instance_pointer)| {
+            let p = if e.missing_key {
+                pos.exact(&e.pointer)
+            } else if e.pointer != instance_pointer {
+                pos.key(&e.pointer)
+            } else {
+                pos.value(&e.pointer)
+            };
+            build(&e, p)
+        })
+        .collect()
+}
+
+/// Explain every error of `validator` on `instance` (found at `base` in
+/// the whole document). An `anyOf`/`oneOf` that failed with exactly one
+/// alternative of the value's type (`{$ref: ...}` or null, the usual
+/// shape; template escape hatches aside) is validated against that
+/// alternative, so the error is the precise one, at the offending leaf.
+fn collect(
+    validator: &jsonschema::Validator,
+    root: &Json,
+    instance: &Json,
+    base: &str,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(messages::Explained, String)>,
+) {
+    for err in validator.iter_errors(instance) {
+        let at = format!("{base}{}", err.instance_path.as_str());
+        if depth < 16
+            && matches!(
+                err.kind,
+                ValidationErrorKind::AnyOf | ValidationErrorKind::OneOfNotValid
+            )
+            && let Some(sub) =
+                messages::single_alternative(root, err.schema_path.as_str(), &err.instance)
+            && let Ok(v) = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&sub)
+        {
+            let before = out.len();
+            collect(&v, &sub, &err.instance, &at, prefix, depth + 1, out);
+            if out.len() > before {
+                continue;
+            }
+        }
+        out.push((explain(&err, root, prefix, base), at));
+    }
+}
+
+/// `image.tag`, `env.0.name`: the dotted path SPEC findings use.
+fn spec_path(pointer: &str) -> String {
+    positions::tokens(pointer).join(".")
+}
+
+/// Check an app's values and the objects rendered for it (`app` = None:
+/// the environment's own objects, root app and AppProjects).
+fn check_outputs(
+    set: &SchemaSet,
+    project: &Project,
+    r: &EnvRender,
+    app: Option<&AppSpec>,
+) -> (Vec<Diagnostic>, Vec<Unknown>) {
+    let env = r.env.name.as_str();
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    let env_file = r
+        .env
+        .env_chain()
+        .iter()
+        .rev()
+        .find(|f| project.layer(f).is_some())
+        .cloned()
+        .unwrap_or_else(|| "environments/base.yaml".to_string());
+    let own_file = app.map_or(env_file.as_str(), |a| a.own_file.as_str());
+    let in_own = |p: Option<Pos>| p.filter(|p| project.files.path(p.file) == own_file);
+    if let Some(a) = app
+        && let Some(schema) = set.values_for(a)
+    {
+        let (json, pos) = to_json(&a.values);
+        out.extend(errors(schema, &json, &pos, "values", |e, p| {
+            let p = if e.missing_key { in_own(p) } else { p };
+            let mut d =
+                Diagnostic::error(format!("{} (chart schema {})", e.message, schema.origin))
+                    .with_rule(RULE)
+                    .for_app(env, Some(&a.name))
+                    .with_path(
+                        format!("app.values.{}", spec_path(&e.pointer))
+                            .trim_end_matches('.')
+                            .to_string(),
+                    );
+            d = locate(d, p, own_file);
+            match &e.hint {
+                Some(h) => d.with_hint(h.clone()),
+                None => d,
+            }
+        }));
+    }
+    let mine = r.outputs.iter().filter(|o| {
+        o.kind != OutputKind::Values
+            && match app {
+                Some(a) => o.app.as_deref() == Some(a.name.as_str()),
+                None => o.app.is_none(),
+            }
+    });
+    for o in mine {
+        let api = o
+            .object
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        let kind = o.object.get("kind").and_then(Node::as_str).unwrap_or("");
+        let gvk = Gvk::of(api, kind);
+        let name = o
+            .object
+            .get_path("metadata.name")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        let (json, obj_pos) = to_json(&o.object);
+        let mapper = Mapper::new(o, app, r);
+        let Some(schema) = set.object(&gvk) else {
+            unknown.push(Unknown {
+                gvk,
+                env: env.to_string(),
+                app: app.map(|a| a.name.clone()),
+                path: o.path.clone(),
+                name,
+                pos: obj_pos.value("/kind").or(mapper.pos("/kind")),
+                file: own_file.to_string(),
+            });
+            continue;
+        };
+        out.extend(errors(schema, &json, &obj_pos, "", |e, p| {
+            let (p, layer_path) = match p {
+                Some(p) => (Some(p), None),
+                None => mapper.locate(&e.pointer, e.missing_key),
+            };
+            let p = if e.missing_key && o.kind == OutputKind::Manifest {
+                in_own(p).or(p)
+            } else {
+                p
+            };
+            let what = format!("{kind} `{name}`");
+            let mut d = Diagnostic::error(format!("{what}: {} ({})", e.message, schema.origin))
+                .with_rule(RULE)
+                .for_app(env, app.map(|a| a.name.as_str()));
+            d = d.with_path(layer_path.unwrap_or_else(|| {
+                let rest = spec_path(&e.pointer);
+                if o.kind == OutputKind::Manifest {
+                    let idx = app
+                        .and_then(|a| a.manifests.iter().position(|m| m == &o.object))
+                        .unwrap_or(0);
+                    format!("app.manifests.{idx}.{rest}")
+                        .trim_end_matches('.')
+                        .to_string()
+                } else {
+                    format!("{}:{}", o.path, rest)
+                }
+            }));
+            d = locate(d, p, own_file);
+            match &e.hint {
+                Some(h) => d.with_hint(h.clone()),
+                None => d,
+            }
+        }));
+    }
+    (out, unknown)
+}
+
+/// Maps a pointer into a generated object (Application, AppProject, root)
+/// to the layer value it was made from.
+struct Mapper<'a> {
+    doc: Option<&'a Node>,
+    /// Positions of `doc`, computed on the first error.
+    doc_pos: std::cell::OnceCell<Option<Positions>>,
+    rules: Vec<(&'static str, String)>,
+}
+
+impl<'a> Mapper<'a> {
+    fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender) -> Mapper<'a> {
+        let (doc, rules): (Option<&'a Node>, Vec<(&'static str, String)>) = match (o.kind, app) {
+            (OutputKind::Application, Some(a)) => (
+                Some(&a.doc),
+                vec![
+                    ("/metadata/labels", "/app/labels".into()),
+                    ("/metadata/annotations", "/app/annotations".into()),
+                    ("/metadata/namespace", "/argocd/namespace".into()),
+                    ("/spec/project", "/argocd/project".into()),
+                    ("/spec/destination/namespace", "/app/namespace".into()),
+                    ("/spec/destination", "/argocd/destination".into()),
+                    ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
+                    ("/spec/sources/0", "/app/chart".into()),
+                    ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
+                    (
+                        "/spec/sources/1/targetRevision",
+                        "/argocd/targetRevision".into(),
+                    ),
+                    ("/spec/sources/2/repoURL", "/argocd/repoURL".into()),
+                    (
+                        "/spec/sources/2/targetRevision",
+                        "/argocd/targetRevision".into(),
+                    ),
+                ],
+            ),
+            (OutputKind::AppProject, _) => {
+                let name = o
+                    .object
+                    .get_path("metadata.name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("");
+                (
+                    Some(&r.model.doc),
+                    vec![
+                        ("/metadata/namespace", "/argocd/namespace".into()),
+                        ("/spec", format!("/projects/{}", positions::escape(name))),
+                    ],
+                )
+            }
+            (OutputKind::Root, _) => (
+                Some(&r.model.doc),
+                vec![
+                    ("/metadata/namespace", "/argocd/namespace".into()),
+                    ("/spec/project", "/argocd/rootProject".into()),
+                    ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
+                    ("/spec/sources/0/repoURL", "/argocd/repoURL".into()),
+                    (
+                        "/spec/sources/0/targetRevision",
+                        "/argocd/targetRevision".into(),
+                    ),
+                    ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
+                    (
+                        "/spec/sources/1/targetRevision",
+                        "/argocd/targetRevision".into(),
+                    ),
+                ],
+            ),
+            _ => (None, Vec::new()),
+        };
+        Mapper {
+            doc,
+            doc_pos: std::cell::OnceCell::new(),
+            rules,
+        }
+    }
+
+    fn positions(&self) -> Option<&Positions> {
+        self.doc_pos
+            .get_or_init(|| self.doc.map(|d| to_json(d).1))
+            .as_ref()
+    }
+
+    fn translate(&self, pointer: &str) -> Option<String> {
+        self.rules.iter().find_map(|(from, to)| {
+            let rest = pointer.strip_prefix(from)?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("{to}{rest}"))
+        })
+    }
+
+    fn pos(&self, pointer: &str) -> Option<Pos> {
+        let doc = self.positions()?;
+        doc.value(&self.translate(pointer)?)
+    }
+
+    /// The layer position and dotted layer path of an object pointer.
+    fn locate(&self, pointer: &str, missing_key: bool) -> (Option<Pos>, Option<String>) {
+        let Some(doc) = self.positions() else {
+            return (None, None);
+        };
+        let Some(t) = self.translate(pointer) else {
+            return (None, None);
+        };
+        let p = if missing_key {
+            doc.exact(&t)
+        } else {
+            doc.value(&t)
+        };
+        (p, Some(spec_path(&t)))
+    }
+}
+
+/// SARIF metadata of the `SCHEMA` rule.
+pub fn rule_info() -> crate::findings::RuleInfo {
+    crate::findings::RuleInfo {
+        id: RULE.to_string(),
+        name: "schema".to_string(),
+        summary: "A layer, Helm values or a rendered object does not match its JSON Schema".to_string(),
+        help: "nexus checks every layer file against `schemas/layer.schema.json`, merged Helm values against the chart's `values.schema.json` (or `schemas/values/<chart>.schema.json`), and rendered objects against built-in ArgoCD schemas plus CRDs and kubeconform-style schemas under `schemas/`.\n\nFix the value at the layer line the finding points at.".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_prefixes_are_ignored_when_comparing_findings() {
+        assert_eq!(
+            without_object("Application `web-prod`: `spec.project` must be a string"),
+            "`spec.project` must be a string"
+        );
+        assert_eq!(
+            without_object("`replicaCount` must be an integer"),
+            "`replicaCount` must be an integer"
+        );
+        assert_eq!(without_object("unknown key `x`"), "unknown key `x`");
+    }
+
+    #[test]
+    fn spec_paths_are_dotted() {
+        assert_eq!(spec_path("/env/0/name"), "env.0.name");
+        assert_eq!(spec_path(""), "");
+    }
+}
