@@ -41,6 +41,12 @@ pub enum DefaultSeverity {
 }
 
 impl DefaultSeverity {
+    /// An error in protected environments, off elsewhere.
+    pub const PROTECTED_ONLY: DefaultSeverity = DefaultSeverity::Protected {
+        protected: Severity::Error,
+        elsewhere: None,
+    };
+
     pub fn resolve(self, protected: bool) -> Option<Severity> {
         match self {
             DefaultSeverity::Always(s) => Some(s),

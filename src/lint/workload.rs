@@ -225,8 +225,13 @@ pub enum Image<'a> {
         digest: Option<&'a Node>,
         repository: Option<&'a Node>,
     },
-    /// `image: repo:tag@digest` in values or a container.
-    Str { node: &'a Node, path: String },
+    /// `image: repo:tag@digest` in values or a container (placeholders
+    /// such as Helm template text are left out).
+    Str {
+        node: &'a Node,
+        path: String,
+        text: &'a str,
+    },
 }
 
 /// Every image in the values tree (`image` keys) and in the containers of
@@ -255,18 +260,23 @@ pub fn images<'a>(values: &'a Node, manifests: &'a [Node]) -> Vec<Image<'a>> {
                     repository,
                 });
             }
-            Value::Str(s) if !s.trim().is_empty() => out.push(Image::Str { node: img, path }),
+            Value::Str(s) if !s.trim().is_empty() && !is_placeholder(s) => out.push(Image::Str {
+                node: img,
+                path,
+                text: s.trim(),
+            }),
             _ => {}
         }
     });
     for pod in pods(manifests) {
         for c in containers(&pod) {
             if let Some(img) = c.node.get("image")
-                && img.as_str().is_some()
+                && let Some(text) = img.as_str().filter(|s| !is_placeholder(s))
             {
                 out.push(Image::Str {
                     node: img,
                     path: format!("{}.image", c.path),
+                    text: text.trim(),
                 });
             }
         }

@@ -6,10 +6,7 @@ pub const RULE: Rule = Rule {
     code: "NX004",
     name: "automated-sync-in-protected",
     summary: "automated sync in a protected environment",
-    default: DefaultSeverity::Protected {
-        protected: Severity::Error,
-        elsewhere: None,
-    },
+    default: DefaultSeverity::PROTECTED_ONLY,
     doc: DOC,
     check: Check::App(check),
 };

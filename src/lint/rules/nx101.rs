@@ -109,12 +109,12 @@ fn check(cx: &AppCx, out: &mut Sink) {
                     }
                 }
             }
-            Image::Str { node, path } => {
-                let Some(s) = node.as_str() else { continue };
-                if is_placeholder(s) {
-                    continue;
-                }
-                let r = parse_image(s.trim());
+            Image::Str {
+                node,
+                path,
+                text: s,
+            } => {
+                let r = parse_image(s);
                 match r.tag.as_deref() {
                     Some(t) if bad_tag(t) => out.push(
                         finding(

@@ -7,10 +7,7 @@ pub const RULE: Rule = Rule {
     code: "NX102",
     name: "image-without-digest",
     summary: "image not pinned by digest",
-    default: DefaultSeverity::Protected {
-        protected: Severity::Error,
-        elsewhere: None,
-    },
+    default: DefaultSeverity::PROTECTED_ONLY,
     doc: DOC,
     check: Check::App(check),
 };
@@ -94,31 +91,29 @@ fn check(cx: &AppCx, out: &mut Sink) {
                     ),
                 }
             }
-            Image::Str { node, path } => {
-                let Some(s) = node.as_str() else { continue };
-                if is_placeholder(s) {
-                    continue;
-                }
-                match parse_image(s.trim()).digest {
-                    Some(d) if valid_digest(&d) => {}
-                    Some(d) => out.push(
-                        finding(
-                            format!("image digest `{d}` is not `sha256:` and 64 hex digits"),
-                            path,
-                            cx.at(node),
-                        )
-                        .with_hint(hint),
-                    ),
-                    None => out.push(
-                        finding(
-                            format!("image `{s}` is not pinned by digest"),
-                            path,
-                            cx.at(node),
-                        )
-                        .with_hint(hint),
-                    ),
-                }
-            }
+            Image::Str {
+                node,
+                path,
+                text: s,
+            } => match parse_image(s).digest {
+                Some(d) if valid_digest(&d) => {}
+                Some(d) => out.push(
+                    finding(
+                        format!("image digest `{d}` is not `sha256:` and 64 hex digits"),
+                        path,
+                        cx.at(node),
+                    )
+                    .with_hint(hint),
+                ),
+                None => out.push(
+                    finding(
+                        format!("image `{s}` is not pinned by digest"),
+                        path,
+                        cx.at(node),
+                    )
+                    .with_hint(hint),
+                ),
+            },
         }
     }
 }

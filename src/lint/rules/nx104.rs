@@ -7,10 +7,7 @@ pub const RULE: Rule = Rule {
     code: "NX104",
     name: "single-replica",
     summary: "fewer than 2 replicas (and no autoscaling minimum of 2) in a protected environment",
-    default: DefaultSeverity::Protected {
-        protected: Severity::Error,
-        elsewhere: None,
-    },
+    default: DefaultSeverity::PROTECTED_ONLY,
     doc: DOC,
     check: Check::App(check),
 };
