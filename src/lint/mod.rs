@@ -239,6 +239,39 @@ impl AppCx<'_> {
         }
     }
 
+    /// For a map merged from several layers: the position set by the
+    /// latest layer anywhere in it (the layer that last turned it on).
+    pub fn at_latest(&self, node: &Node) -> Where {
+        fn walk(n: &Node, out: &mut Vec<Pos>) {
+            out.push(n.pos);
+            match &n.value {
+                crate::yaml::node::Value::Map(m) => m.values().for_each(|e| walk(&e.node, out)),
+                crate::yaml::node::Value::Seq(s) => s.iter().for_each(|c| walk(c, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        walk(node, &mut all);
+        let rank = |p: &Pos| {
+            let path = self.files.path(p.file);
+            self.app.layers.iter().position(|l| *l == path)
+        };
+        let best = all.iter().filter(|p| !p.is_generated()).fold(
+            None::<(Option<usize>, Pos)>,
+            |acc, p| {
+                let r = rank(p);
+                match acc {
+                    Some((br, _)) if br >= r => acc,
+                    _ => Some((r, *p)),
+                }
+            },
+        );
+        match best {
+            Some((_, p)) => self.at_pos(p),
+            None => self.at(node),
+        }
+    }
+
     /// The app's own layer file, no line.
     pub fn own_file(&self) -> Where {
         Where {

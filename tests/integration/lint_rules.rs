@@ -159,6 +159,23 @@ fn nx004_automated_sync_in_protected_env_and_its_removal() {
         of(&doc, "NX004"),
         vec![f("prod", "x", "environments/base.yaml", Some(10), "error")]
     );
+    // Merged with an override in prod: the finding points at the layer
+    // that last turned it on.
+    r.write(
+        "environments/prod/env.yaml",
+        "argocd:\n  syncPolicy:\n    automated:\n      selfHeal: true\n",
+    );
+    let doc = lint_json(&r, &["--all"], 1);
+    assert_eq!(
+        of(&doc, "NX004"),
+        vec![f(
+            "prod",
+            "x",
+            "environments/prod/env.yaml",
+            Some(4),
+            "error"
+        )]
+    );
     r.write(
         "environments/prod/env.yaml",
         "argocd:\n  syncPolicy:\n    automated: null\n",

@@ -55,7 +55,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
                 cx.env_name()
             ),
             "argocd.syncPolicy.automated",
-            cx.at(auto),
+            cx.at_latest(auto),
         )
         .with_hint(format!(
             "set `argocd: {{syncPolicy: {{automated: null}}}}` in the layer of `{}` so a person syncs after review",
