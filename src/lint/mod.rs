@@ -299,6 +299,24 @@ impl AppCx<'_> {
         w
     }
 
+    /// For a key missing from the whole values tree: the `values:` line
+    /// when the app's own layer writes it, else the own layer file.
+    pub fn missing_in_values(&self) -> Where {
+        let entry = self
+            .app
+            .doc
+            .get("app")
+            .and_then(Node::as_map)
+            .and_then(|m| m.get("values").or_else(|| m.get("values!")));
+        match entry {
+            Some(e) => {
+                let key = Node::null(e.key_pos);
+                self.missing(Some(&key))
+            }
+            None => self.own_file(),
+        }
+    }
+
     /// The merged document's node at a dotted path (`argocd.project`).
     pub fn doc(&self, path: &str) -> Option<&Node> {
         self.app.doc.get_path(path)

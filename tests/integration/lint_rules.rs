@@ -436,6 +436,36 @@ fn nx103_resources_missing_or_removed_by_an_override() {
         of(&doc, "NX103"),
         vec![f("stage", "x", APP, Some(7), "warning")]
     );
+    // No resources anywhere: the `values:` line of the app's own file.
+    r.write(
+        APP,
+        &good("", "").replace(
+            "    resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}\n",
+            "",
+        ),
+    );
+    let doc = lint_json(&r, &["stage"], 0);
+    assert_eq!(
+        of(&doc, "NX103"),
+        vec![f("stage", "x", APP, Some(4), "warning")]
+    );
+    // Only in prod/apps/x.yaml's environment the own file is that file.
+    r.write(
+        "environments/prod/apps/x.yaml",
+        "app: {labels: {tier: a}}\n",
+    );
+    let doc = lint_json(&r, &["prod"], 1);
+    assert_eq!(
+        of(&doc, "NX103"),
+        vec![f(
+            "prod",
+            "x",
+            "environments/prod/apps/x.yaml",
+            None,
+            "warning"
+        )]
+    );
+    r.remove("environments/prod/apps/x.yaml");
     r.write(APP, &good("", ""));
     r.write(
         "environments/stage/apps/x.yaml",

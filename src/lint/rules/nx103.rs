@@ -118,7 +118,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
             finding(
                 "no CPU/memory requests or limits are set in the values",
                 "app.values.resources",
-                cx.missing(Some(values)),
+                cx.missing_in_values(),
             )
             .with_hint(HINT),
         );

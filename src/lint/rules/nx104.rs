@@ -116,7 +116,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
             finding(
                 "no `replicaCount` or autoscaling is set: the chart default (usually 1) applies",
                 "app.values.replicaCount",
-                cx.missing(Some(values)),
+                cx.missing_in_values(),
             )
             .with_hint(HINT),
         );

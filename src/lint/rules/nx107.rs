@@ -73,7 +73,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
                 finding(
                     format!("no `{probe}` is set in the values"),
                     format!("app.values.{probe}"),
-                    cx.missing(Some(values)),
+                    cx.missing_in_values(),
                 )
                 .with_hint(format!(
                     "configure `{probe}` (httpGet, tcpSocket, grpc or exec)"
