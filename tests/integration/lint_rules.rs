@@ -454,7 +454,7 @@ fn nx103_resources_missing_or_removed_by_an_override() {
         "environments/prod/apps/x.yaml",
         "app: {labels: {tier: a}}\n",
     );
-    let doc = lint_json(&r, &["prod"], 1);
+    let doc = lint_json(&r, &["prod"], 0);
     assert_eq!(
         of(&doc, "NX103"),
         vec![f(
