@@ -405,13 +405,16 @@ pub fn run(
         };
         let Some(severity) = severity else { continue };
         d.severity = severity;
+        // One finding per value and problem: a pod-level `runAsUser: 0`
+        // shared by three containers is one thing to fix.
         let key = (
             env.clone(),
             d.app.clone(),
             rule.code,
             d.pos,
             d.file.clone(),
-            d.message.clone(),
+            d.path.clone(),
+            d.severity,
         );
         if !seen.insert(key) {
             continue;

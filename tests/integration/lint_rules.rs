@@ -675,3 +675,18 @@ fn nx108_host_namespaces() {
     );
     assert_eq!(of(&lint_json(&r, &["stage"], 0), "NX108"), vec![]);
 }
+
+#[test]
+fn a_shared_pod_setting_is_one_finding_not_one_per_container() {
+    let r = repo();
+    let two = format!(
+        "  manifests:\n    - apiVersion: v1\n      kind: Pod\n      metadata: {{name: p}}\n      spec:\n        securityContext: {{runAsUser: 0}}\n        containers:\n          - {{name: a, image: \"ghcr.io/acme/a:1.0.0@{DIGEST}\", resources: {{requests: {{cpu: 1, memory: 1Gi}}, limits: {{cpu: 1, memory: 1Gi}}}}, livenessProbe: {{exec: {{command: [x]}}}}, readinessProbe: {{exec: {{command: [x]}}}}}}\n          - {{name: b, image: \"ghcr.io/acme/b:1.0.0@{DIGEST}\", resources: {{requests: {{cpu: 1, memory: 1Gi}}, limits: {{cpu: 1, memory: 1Gi}}}}, livenessProbe: {{exec: {{command: [x]}}}}, readinessProbe: {{exec: {{command: [x]}}}}}}\n"
+    );
+    r.write(APP, &good(&two, ""));
+    let doc = lint_json(&r, &["stage"], 1);
+    assert_eq!(
+        of(&doc, "NX106"),
+        vec![f("stage", "x", APP, Some(9), "error")]
+    );
+    assert_eq!(doc["summary"]["errors"], 1, "{doc}");
+}
