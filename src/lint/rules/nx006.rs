@@ -18,7 +18,7 @@ Checks the annotations of objects in `app.manifests`:
 - `argocd.argoproj.io/sync-wave` and `helm.sh/hook-weight` must be
   integers (`"-1"`, `"5"`);
 - `argocd.argoproj.io/hook` must be a comma list of `PreSync`, `Sync`,
-  `PostSync`, `SyncFail`, `PostDelete`, `Skip`; `helm.sh/hook` of
+  `PostSync`, `SyncFail`, `PreDelete`, `PostDelete`, `Skip`; `helm.sh/hook` of
   `pre-install`, `post-install`, `pre-upgrade`, `post-upgrade`,
   `pre-delete`, `post-delete`, `pre-rollback`, `post-rollback`, `test`;
 - `argocd.argoproj.io/hook-delete-policy` must be a comma list of
@@ -62,6 +62,7 @@ const HOOKS: &[&str] = &[
     "Sync",
     "PostSync",
     "SyncFail",
+    "PreDelete",
     "PostDelete",
     "Skip",
 ];
