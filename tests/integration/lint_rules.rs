@@ -553,7 +553,7 @@ fn nx105_literal_secrets_in_a_shared_layer_and_references_that_are_fine() {
     // The value is never printed, not even in the source excerpt.
     let text = r.run(&["lint", "stage"]);
     assert!(!text.stdout.contains("hunter2"), "{}", text.stdout);
-    let good_refs = "    auth: {password: null, existingSecret: db, apiKey: \"ENC[AES256_GCM,data:abc]\", token: \"\"}\n    env:\n      - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n      - {name: API_TOKEN, value: \"{% raw %}{{ .Values.token }}{% endraw %}\"}\n    usePasswordFiles: true\n";
+    let good_refs = "    auth: {password: null, existingSecret: db, apiKey: \"ENC[AES256_GCM,data:abc]\", token: \"\"}\n    env:\n      - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n      - {name: API_TOKEN, value: \"{% raw %}{{ .Values.token }}{% endraw %}\"}\n    usePasswordFiles: true\n    imagePullSecrets: [ghcr-pull]\n    tokenTTL: 3600\n    podAnnotations: {vault.hashicorp.com/agent-inject-secret-db: database/creds/api}\n";
     r.write(APP, &good("", good_refs));
     assert_eq!(of(&lint_json(&r, &["--all"], 0), "NX105"), vec![]);
     r.write(

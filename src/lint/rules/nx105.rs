@@ -123,7 +123,9 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, secret_paren
                 let len = path.len();
                 path.push('.');
                 path.push_str(k);
-                let secret = is_secret_key(k) && !names_secrets(k);
+                // `vault.hashicorp.com/agent-inject-secret-db` names an
+                // annotation, not a secret field.
+                let secret = is_secret_key(k) && !names_secrets(k) && !k.contains('/');
                 match &e.node.value {
                     Value::Map(_) | Value::Seq(_) => walk(cx, out, &e.node, path, secret),
                     _ if (secret || secret_parent && !k.is_empty() && is_secret_key_soft(k))
