@@ -5,8 +5,10 @@
 //! validation (`SCHEMA`) and lint (`NXnnn`) add theirs here, so every
 //! command reports the same problems the same way.
 
+use crate::config::Config;
 use crate::error::Error;
 use crate::findings::Report;
+use crate::lint;
 use crate::project::{EnvRender, Project};
 use crate::validate;
 
@@ -21,8 +23,31 @@ pub struct CheckOptions {
     pub strict: bool,
 }
 
+/// Read `nexus.yaml` of the project (exit 2 on any problem in it).
+pub fn config(project: &Project) -> Result<Config, Error> {
+    let codes: Vec<&str> = lint::RULES.iter().map(|r| r.code).collect();
+    Config::load(
+        project.source.as_ref(),
+        &project.files,
+        &project.discovery,
+        &codes,
+    )
+}
+
 /// Run the selected checks over rendered environments.
 pub fn run(project: &Project, renders: &[EnvRender], opts: CheckOptions) -> Result<Report, Error> {
+    run_with_context(project, renders, &[], opts)
+}
+
+/// [`run`], with further environments rendered only so cross-environment
+/// lint rules (parity) can compare against them; nothing is reported for
+/// `context` itself.
+pub fn run_with_context(
+    project: &Project,
+    renders: &[EnvRender],
+    context: &[EnvRender],
+    opts: CheckOptions,
+) -> Result<Report, Error> {
     let mut report = Report::default();
     for r in renders {
         report.findings.extend(r.findings.iter().cloned());
@@ -31,6 +56,12 @@ pub fn run(project: &Project, renders: &[EnvRender], opts: CheckOptions) -> Resu
         report
             .findings
             .extend(validate::run(project, renders, opts.strict)?);
+    }
+    if opts.lint {
+        let config = config(project)?;
+        let out = lint::run(&project.files, &config, renders, context);
+        report.findings.extend(out.findings);
+        report.suppressed.extend(out.suppressed);
     }
     report.normalise(&project.files);
     Ok(report)

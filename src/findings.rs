@@ -231,11 +231,13 @@ impl Report {
     }
 
     pub fn sarif(&self, files: &Files, rules: &[RuleInfo]) -> String {
-        let mut used: Vec<&str> = self
+        let all: Vec<(&Diagnostic, Option<&str>)> = self
             .findings
             .iter()
-            .filter_map(|d| d.rule.as_deref())
+            .map(|d| (d, None))
+            .chain(self.suppressed.iter().map(|(d, r)| (d, Some(r.as_str()))))
             .collect();
+        let mut used: Vec<&str> = all.iter().filter_map(|(d, _)| d.rule.as_deref()).collect();
         used.sort();
         used.dedup();
         let rule_list: Vec<Json> = used
@@ -251,10 +253,9 @@ impl Report {
                 None => json!({"id": id, "shortDescription": {"text": id}}),
             })
             .collect();
-        let results: Vec<Json> = self
-            .findings
+        let results: Vec<Json> = all
             .iter()
-            .map(|d| {
+            .map(|&(d, suppressed)| {
                 let l = loc(d, files);
                 let level = match d.severity {
                     Severity::Error => "error",
@@ -274,10 +275,9 @@ impl Report {
                     result["ruleIndex"] = json!(i);
                 }
                 if let Some(f) = l.file {
-                    let mut region = json!({});
-                    if l.line > 0 {
-                        region = json!({"startLine": l.line, "startColumn": l.col.max(1)});
-                    }
+                    // Code scanning needs a line: a finding about a whole
+                    // file (a missing key) is shown on its first line.
+                    let region = json!({"startLine": l.line.max(1), "startColumn": l.col.max(1)});
                     result["locations"] = json!([{
                         "physicalLocation": {
                             "artifactLocation": {"uri": f, "uriBaseId": "%SRCROOT%"},
@@ -297,6 +297,9 @@ impl Report {
                 }
                 if !props.is_empty() {
                     result["properties"] = Json::Object(props);
+                }
+                if let Some(reason) = suppressed {
+                    result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
                 }
                 result
             })

@@ -8,10 +8,12 @@
 //! command line.
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod error;
 pub mod findings;
 pub mod layer;
+pub mod lint;
 pub mod merge;
 pub mod model;
 pub mod project;

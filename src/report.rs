@@ -57,6 +57,31 @@ pub fn location(d: &Diagnostic, files: &Files) -> Option<String> {
     }
 }
 
+/// Mask the value that starts at `col` (1-based): to the end of the line,
+/// or of the flow-map entry (`{name: TOKEN, value: abc}`). Used for
+/// literal-secret findings, whose key need not look secret.
+fn mask_value_at(line: &str, col: u32) -> String {
+    let start = line
+        .char_indices()
+        .nth((col as usize).saturating_sub(1))
+        .map_or(line.len(), |(i, _)| i);
+    let (head, rest) = line.split_at(start);
+    let flow = head.contains('{') || head.contains('[');
+    let quoted = rest
+        .chars()
+        .next()
+        .filter(|c| *c == '"' || *c == '\'')
+        .and_then(|q| rest[1..].find(q).map(|i| i + 2));
+    let end = if let Some(e) = quoted.filter(|_| flow) {
+        e
+    } else if flow {
+        rest.find([',', '}', ']']).unwrap_or(rest.len())
+    } else {
+        rest.len()
+    };
+    format!("{head}{}{}", crate::secrets::MASK, &rest[end..])
+}
+
 /// Format one diagnostic as text, rustc style.
 pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     let mut out = String::new();
@@ -77,7 +102,11 @@ pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     if let Some(p) = d.pos
         && let Some(line) = files.line_text(p)
     {
-        let shown = mask_line(&line);
+        let shown = if d.rule.as_deref() == Some("NX105") {
+            mask_value_at(&line, p.col)
+        } else {
+            mask_line(&line)
+        };
         let num = p.line.to_string();
         let pad = " ".repeat(num.len());
         let col = (p.col as usize).saturating_sub(1);
@@ -139,4 +168,22 @@ pub fn eprint_all(diags: &[Diagnostic], files: &Files) {
         out.push_str(&format(d, files, style));
     }
     eprint!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_value_at;
+
+    #[test]
+    fn literal_secret_values_are_masked_where_they_start() {
+        assert_eq!(
+            mask_value_at("  - {name: API_TOKEN, value: abc}", 30),
+            "  - {name: API_TOKEN, value: ***}"
+        );
+        assert_eq!(mask_value_at("    value: hunter2", 12), "    value: ***");
+        assert_eq!(
+            mask_value_at("  - {name: T, value: \"a, b\"}", 22),
+            "  - {name: T, value: ***}"
+        );
+    }
 }

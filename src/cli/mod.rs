@@ -14,6 +14,7 @@ use crate::yaml::load::Limits;
 
 mod explain;
 mod graph;
+mod lint;
 mod ls;
 mod render;
 mod validate;
@@ -46,6 +47,8 @@ pub enum Command {
     Graph(graph::Args),
     /// List environments, groups and apps.
     Ls,
+    /// Run the lint rules (and validation) over environments.
+    Lint(lint::Args),
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -64,6 +67,7 @@ pub fn run() -> i32 {
         Command::Explain(a) => explain::run(&cli, a),
         Command::Graph(a) => graph::run(&cli, a),
         Command::Ls => ls::run(&cli),
+        Command::Lint(a) => lint::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -4,5 +4,9 @@
 mod core_commands;
 mod core_errors;
 mod core_render;
+mod lint_config;
+mod lint_output;
+mod lint_rules;
+mod lint_util;
 mod util;
 mod validate;

@@ -1,0 +1,225 @@
+//! NX007: two apps render the same Helm release into the same cluster and
+//! namespace.
+
+use std::collections::BTreeMap;
+
+use super::prelude::*;
+use crate::project::EnvRender;
+use crate::render::{IN_CLUSTER, OutputKind};
+
+pub const RULE: Rule = Rule {
+    code: "NX007",
+    name: "release-collision",
+    summary: "two apps render the same release into the same cluster and namespace",
+    default: DefaultSeverity::Always(Severity::Error),
+    doc: DOC,
+    check: Check::Repo(check),
+};
+
+const DOC: &str = r#"
+## What it does
+Compares the rendered Applications: two apps whose Helm release (the
+`helm.releaseName` of the chart source, the app name by default) or whose
+`values.fullnameOverride` (the object names the chart creates) is the same
+and which deploy to the same cluster (`destination.server` or `name`) and
+namespace collide. Within one environment every pair is compared; across
+environments, apps that name the same external cluster by URL (not the
+in-cluster `https://kubernetes.default.svc`, which means a different
+cluster for each environment's ArgoCD) are compared too.
+
+## Why is this bad?
+Two Applications then own the same objects. ArgoCD syncs them in turn,
+each overwriting the other's Deployment and Service, and pruning one app
+deletes objects the other still needs.
+
+## Example
+```yaml
+# environments/prod/us/env.yaml forgot to set its own cluster:
+vars:
+  region: us
+# both prod/kr and prod/us now deploy `api` to https://prod-kr.k8s.acme.internal
+```
+Use instead:
+```yaml
+vars:
+  region: us
+  cluster: https://prod-us.k8s.acme.internal
+```
+"#;
+
+/// Where one app's release lands.
+struct Landing<'a> {
+    env: &'a str,
+    app: &'a crate::model::AppSpec,
+    cluster: String,
+    external: bool,
+    namespace: String,
+    release: String,
+    fullname: Option<(String, &'a Node)>,
+}
+
+fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
+    let mut out = Vec::new();
+    for app in &r.apps {
+        let object = r
+            .outputs
+            .iter()
+            .find(|o| o.kind == OutputKind::Application && o.app.as_deref() == Some(&app.name))
+            .map(|o| &o.object);
+        let dest = object.and_then(|o| o.get_path("spec.destination"));
+        let s = |k: &str| {
+            dest.and_then(|d| d.get(k))
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (server, name) = (s("server"), s("name"));
+        let (cluster, external) = if server.is_empty() {
+            (format!("cluster `{name}`"), false)
+        } else {
+            (
+                format!("`{server}`"),
+                server.trim_end_matches('/') != IN_CLUSTER,
+            )
+        };
+        let namespace = match s("namespace") {
+            n if n.is_empty() => app.namespace.clone(),
+            n => n,
+        };
+        let sources = object.and_then(|o| {
+            o.get_path("spec.sources")
+                .and_then(Node::as_seq)
+                .map(<[Node]>::to_vec)
+                .or_else(|| o.get_path("spec.source").map(|s| vec![s.clone()]))
+        });
+        let release = sources
+            .unwrap_or_default()
+            .iter()
+            .find_map(|s| {
+                s.get_path("helm.releaseName")
+                    .and_then(Node::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| app.name.clone());
+        let fullname = app.values.get("fullnameOverride").and_then(|n| {
+            n.as_str()
+                .filter(|s| !s.is_empty())
+                .map(|s| (s.to_string(), n))
+        });
+        out.push(Landing {
+            env: &r.env.name,
+            app,
+            cluster,
+            external,
+            namespace,
+            release,
+            fullname,
+        });
+    }
+    out
+}
+
+fn check(cx: &RepoCx, out: &mut Sink) {
+    let all: Vec<Landing> = cx
+        .renders
+        .iter()
+        .chain(cx.context)
+        .flat_map(landings)
+        .collect();
+    let linted: Vec<&str> = cx.renders.iter().map(|r| r.env.name.as_str()).collect();
+    // Group by (cluster, namespace, name); the name is a release or a fullname.
+    let mut groups: BTreeMap<(String, String, String), Vec<(usize, bool)>> = BTreeMap::new();
+    for (i, l) in all.iter().enumerate() {
+        groups
+            .entry((l.cluster.clone(), l.namespace.clone(), l.release.clone()))
+            .or_default()
+            .push((i, false));
+        if let Some((f, _)) = &l.fullname
+            && *f != l.release
+        {
+            groups
+                .entry((l.cluster.clone(), l.namespace.clone(), f.clone()))
+                .or_default()
+                .push((i, true));
+        }
+    }
+    for ((cluster, namespace, name), members) in groups {
+        for &(i, by_fullname) in &members {
+            let me = &all[i];
+            if !linted.contains(&me.env) {
+                continue;
+            }
+            let others: Vec<&Landing> = members
+                .iter()
+                .map(|&(j, _)| &all[j])
+                .filter(|o| {
+                    !(o.env == me.env && o.app.name == me.app.name)
+                        && (o.env == me.env || (me.external && o.external))
+                })
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let list: Vec<String> = others
+                .iter()
+                .map(|o| {
+                    if o.env == me.env {
+                        format!("`{}`", o.app.name)
+                    } else {
+                        format!("`{}` in `{}`", o.app.name, o.env)
+                    }
+                })
+                .collect();
+            let same_env = others.iter().all(|o| o.env == me.env);
+            let (path, node) = if by_fullname {
+                (
+                    "app.values.fullnameOverride",
+                    me.fullname.as_ref().map(|(_, n)| *n),
+                )
+            } else if same_env {
+                ("app.namespace", me.app.doc.get_path("app.namespace"))
+            } else {
+                (
+                    "argocd.destination.server",
+                    me.app.doc.get_path("argocd.destination.server"),
+                )
+            };
+            let Some(env) = cx.renders.iter().find(|r| r.env.name == me.env) else {
+                continue;
+            };
+            let cx_app = AppCx {
+                env,
+                app: me.app,
+                protected: false,
+                config: cx.config,
+                files: cx.files,
+            };
+            let at = match node {
+                Some(n) => cx_app.at(n),
+                None => cx_app.own_file(),
+            };
+            let what = if by_fullname {
+                format!("objects named `{name}` (fullnameOverride)")
+            } else {
+                format!("Helm release `{name}`")
+            };
+            let mut d = finding(
+                format!(
+                    "{what} goes to {cluster} namespace `{namespace}`, and so does {}",
+                    list.join(", ")
+                ),
+                path,
+                at,
+            )
+            .with_hint(if same_env {
+                "give each app its own namespace or a distinct fullnameOverride".to_string()
+            } else {
+                "point each environment at its own cluster (argocd.destination) or namespace"
+                    .to_string()
+            });
+            d.env = Some(me.env.to_string());
+            d.app = Some(me.app.name.clone());
+            out.push(d);
+        }
+    }
+}
