@@ -14,6 +14,7 @@ pub mod findings;
 pub mod layer;
 pub mod merge;
 pub mod model;
+pub mod plan;
 pub mod project;
 pub mod render;
 pub mod report;
