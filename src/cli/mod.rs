@@ -12,9 +12,11 @@ use crate::report;
 use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
 
+mod check;
 mod explain;
 mod graph;
 mod ls;
+mod plan;
 mod render;
 
 #[derive(Parser, Debug)]
@@ -43,6 +45,10 @@ pub enum Command {
     Graph(graph::Args),
     /// List environments, groups and apps.
     Ls,
+    /// What the pre-commit hook runs: render --check, validate and lint, every environment.
+    Check(check::Args),
+    /// Show what the working tree's layers change in the rendered tree (a diff per file).
+    Plan(plan::Args),
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -60,6 +66,8 @@ pub fn run() -> i32 {
         Command::Explain(a) => explain::run(&cli, a),
         Command::Graph(a) => graph::run(&cli, a),
         Command::Ls => ls::run(&cli),
+        Command::Plan(a) => plan::run(&cli, a),
+        Command::Check(a) => check::run(&cli, a),
     };
     match result {
         Ok(code) => code,
