@@ -15,6 +15,7 @@ use crate::yaml::load::Limits;
 mod check;
 mod explain;
 mod graph;
+mod hook;
 mod ls;
 mod plan;
 mod render;
@@ -47,6 +48,9 @@ pub enum Command {
     Ls,
     /// What the pre-commit hook runs: render --check, validate and lint, every environment.
     Check(check::Args),
+    /// Git hooks: `nexus hook install` writes the pre-commit hook.
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
     /// Show what the working tree's layers change in the rendered tree (a diff per file).
     Plan(plan::Args),
 }
@@ -68,6 +72,7 @@ pub fn run() -> i32 {
         Command::Ls => ls::run(&cli),
         Command::Plan(a) => plan::run(&cli, a),
         Command::Check(a) => check::run(&cli, a),
+        Command::Hook(c) => hook::run(c),
     };
     match result {
         Ok(code) => code,
