@@ -16,6 +16,7 @@ mod check;
 mod explain;
 mod graph;
 mod hook;
+mod init;
 mod ls;
 mod plan;
 mod render;
@@ -48,6 +49,8 @@ pub enum Command {
     Ls,
     /// What the pre-commit hook runs: render --check, validate and lint, every environment.
     Check(check::Args),
+    /// Create a small working repository (base, stage, prod, two apps) and render it.
+    Init(init::Args),
     /// Git hooks: `nexus hook install` writes the pre-commit hook.
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -73,6 +76,7 @@ pub fn run() -> i32 {
         Command::Plan(a) => plan::run(&cli, a),
         Command::Check(a) => check::run(&cli, a),
         Command::Hook(c) => hook::run(c),
+        Command::Init(a) => init::run(&cli, a),
     };
     match result {
         Ok(code) => code,
