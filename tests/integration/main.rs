@@ -5,3 +5,4 @@ mod core_commands;
 mod core_errors;
 mod core_render;
 mod util;
+mod plan;
