@@ -6,3 +6,7 @@ mod core_errors;
 mod core_render;
 mod util;
 mod plan;
+mod check;
+mod hook;
+mod init;
+mod shipped;
