@@ -115,7 +115,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         .flat_map(|r| r.outputs.iter().map(|o| (o.path.clone(), o.text.as_str())))
         .collect();
     let mut changes = write::diff(&out_dir, &[String::new()], &outputs).map_err(fail)?;
-    for list in [&mut changes.add, &mut changes.change, &mut changes.remove, &mut changes.blocked] {
+    for list in [
+        &mut changes.add,
+        &mut changes.change,
+        &mut changes.remove,
+        &mut changes.blocked,
+    ] {
         list.retain(|p| !failed.iter().any(|f| p.starts_with(f.as_str())));
     }
     let style = Style::for_stdout();

@@ -160,8 +160,12 @@ pub fn run(cmd: &HookCommand) -> Result<i32, Failure> {
         }
         _ => {}
     }
-    write_executable(&path, &content)
-        .map_err(|e| fail(Error::input(format!("cannot write {}: {e}", path.display()))))?;
+    write_executable(&path, &content).map_err(|e| {
+        fail(Error::input(format!(
+            "cannot write {}: {e}",
+            path.display()
+        )))
+    })?;
     println!(
         "installed {}: every commit now runs `nexus check`",
         path.display()
@@ -180,6 +184,8 @@ mod tests {
         assert!(s.contains(MARKER));
         assert!(s.contains("nexus check || exit 1"));
         assert!(!s.contains("cd \""));
-        assert!(script("ops/gitops").contains("cd \"$(git rev-parse --show-toplevel)/ops/gitops\""));
+        assert!(
+            script("ops/gitops").contains("cd \"$(git rev-parse --show-toplevel)/ops/gitops\"")
+        );
     }
 }

@@ -91,11 +91,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| {
-                fail(Error::input(format!("cannot create {}: {e}", parent.display())))
+                fail(Error::input(format!(
+                    "cannot create {}: {e}",
+                    parent.display()
+                )))
             })?;
         }
-        write::write_atomic(&target, content.as_bytes())
-            .map_err(|e| fail(Error::input(format!("cannot write {}: {e}", target.display()))))?;
+        write::write_atomic(&target, content.as_bytes()).map_err(|e| {
+            fail(Error::input(format!(
+                "cannot write {}: {e}",
+                target.display()
+            )))
+        })?;
     }
     let rendered = render(cli, &dir)?;
     println!(

@@ -61,7 +61,9 @@ fn in_scope(name: &str, scopes: &[String]) -> bool {
 }
 
 fn known(d: &Discovery, name: &str) -> bool {
-    d.envs.iter().any(|e| in_scope(&e.name, &[name.to_string()]))
+    d.envs
+        .iter()
+        .any(|e| in_scope(&e.name, &[name.to_string()]))
 }
 
 /// Render the environments of `project` inside `scopes`. Error findings
@@ -125,7 +127,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     // Every name must be an environment or group on one side or the other.
     for name in scopes.iter().filter(|s| !s.is_empty()) {
         let found = known(&work.discovery, name)
-            || base_project.as_ref().is_some_and(|p| known(&p.discovery, name))
+            || base_project
+                .as_ref()
+                .is_some_and(|p| known(&p.discovery, name))
             || (args.base.is_none() && out_dir.join(name).is_dir());
         if !found {
             let names: Vec<&str> = work
@@ -156,7 +160,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         None => plan::side_from_disk(&out_dir, &scopes).map_err(fail)?,
     };
     envs.extend(old_side.values().map(|f| f.env.clone()));
-    let envs: Vec<String> = envs.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let envs: Vec<String> = envs
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let plan = plan::compute(&old_side, &new_side, "deploy", base_desc, envs);
     let out = match args.format {
         PlanFormat::Text => plan::format::text(&plan, Style::for_stdout()),
@@ -172,5 +180,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         })?,
     };
     print!("{out}");
-    Ok(if args.exit_code && plan.has_changes() { 1 } else { 0 })
+    Ok(if args.exit_code && plan.has_changes() {
+        1
+    } else {
+        0
+    })
 }

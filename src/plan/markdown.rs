@@ -38,7 +38,9 @@ fn head(plan: &Plan, tables: bool) -> String {
             unchanged.push(format!("`{env}`"));
             continue;
         }
-        out.push_str(&format!("#### `{env}`\n\n| App | Change | Files |\n|---|---|---|\n"));
+        out.push_str(&format!(
+            "#### `{env}`\n\n| App | Change | Files |\n|---|---|---|\n"
+        ));
         // Rows by subject (app, AppProject, root), in path order of first file.
         let mut rows: Vec<(String, Vec<&FileChange>)> = Vec::new();
         for f in files {
@@ -112,7 +114,11 @@ fn note(cut: &[&FileChange], total: usize, max_bytes: usize, names: usize) -> St
     if cut.is_empty() {
         return String::new();
     }
-    let mut listed: Vec<String> = cut.iter().take(names).map(|f| format!("`{}`", f.path)).collect();
+    let mut listed: Vec<String> = cut
+        .iter()
+        .take(names)
+        .map(|f| format!("`{}`", f.path))
+        .collect();
     if cut.len() > names {
         listed.push(format!("and {} more", cut.len() - names));
     }
@@ -121,7 +127,11 @@ fn note(cut: &[&FileChange], total: usize, max_bytes: usize, names: usize) -> St
         cut.len(),
         total,
         if names > 0 { ": " } else { "" },
-        if names > 0 { listed.join(", ") } else { String::new() },
+        if names > 0 {
+            listed.join(", ")
+        } else {
+            String::new()
+        },
     )
 }
 
@@ -187,7 +197,10 @@ mod tests {
         let md = render(&plan(2), DEFAULT_MAX_BYTES).unwrap();
         assert!(md.starts_with(MARKER));
         assert!(md.contains("Plan: 0 to add, 2 to change, 0 to destroy."));
-        assert!(md.contains("| app00 | ~ change | ~ `values/app00.yaml` |"), "{md}");
+        assert!(
+            md.contains("| app00 | ~ change | ~ `values/app00.yaml` |"),
+            "{md}"
+        );
         assert_eq!(md.matches("<details>").count(), 2);
         assert!(md.contains("No changes in `stage`."));
         assert!(!md.contains("not shown"));
@@ -202,7 +215,10 @@ mod tests {
         assert!(shown < 10 && shown > 0, "{shown}");
         assert!(md.contains("app00.yaml</code>"));
         assert!(!md.contains("app09.yaml</code>"));
-        assert!(md.contains(&format!("{} of 10 file diffs not shown", 10 - shown)), "{md}");
+        assert!(
+            md.contains(&format!("{} of 10 file diffs not shown", 10 - shown)),
+            "{md}"
+        );
         assert!(md.contains("`deploy/prod/values/app09.yaml`"));
         // Balanced: every opened section is closed.
         assert_eq!(shown, md.matches("</details>").count());

@@ -62,7 +62,8 @@ pub fn masked_lines(text: &str) -> String {
         }
         if let Some((key, value)) = line.trim_start().trim_start_matches("- ").split_once(':') {
             let value = value.trim();
-            if is_secret_key(key.trim().trim_matches(['"', '\''])) && value.starts_with(['|', '>']) {
+            if is_secret_key(key.trim().trim_matches(['"', '\''])) && value.starts_with(['|', '>'])
+            {
                 block_indent = Some(indent);
             }
         }
@@ -101,12 +102,7 @@ fn secret_child(map_node: &Node, key: &str) -> bool {
         && map_node.get("kind").and_then(Node::as_str) == Some("Secret")
 }
 
-fn walk(
-    node: &Node,
-    secret: bool,
-    path: &mut String,
-    visit: &mut dyn FnMut(&str, &Node),
-) {
+fn walk(node: &Node, secret: bool, path: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
     match &node.value {
         Value::Map(m) => {
             for (k, e) in m {
@@ -205,7 +201,10 @@ mod tests {
         assert!(text.contains("password: null"), "{text}");
         let manifest = doc("kind: Secret\nmetadata: {name: x}\ndata: {config.json: abc}\n");
         let text = masked_text("", &manifest, &BTreeSet::new());
-        assert!(!text.contains("abc") && text.contains("config.json: ***"), "{text}");
+        assert!(
+            !text.contains("abc") && text.contains("config.json: ***"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -54,7 +54,9 @@ pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
 /// The environment named in a managed file's header.
 fn header_env(text: &str) -> Option<String> {
     let line = text.lines().next()?;
-    let rest = line.strip_prefix(HEADER_PREFIX)?.strip_prefix("environments/")?;
+    let rest = line
+        .strip_prefix(HEADER_PREFIX)?
+        .strip_prefix("environments/")?;
     let end = rest.rfind("; do not edit.")?;
     Some(rest[..end].to_string())
 }
@@ -263,7 +265,10 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
             (None, None) => continue,
         };
         // Secrets present on both sides with different values.
-        let changed: BTreeSet<String> = match (o.and_then(|f| f.doc.as_ref()), n.and_then(|f| f.doc.as_ref())) {
+        let changed: BTreeSet<String> = match (
+            o.and_then(|f| f.doc.as_ref()),
+            n.and_then(|f| f.doc.as_ref()),
+        ) {
             (Some(od), Some(nd)) => {
                 let os = mask::secrets(od);
                 mask::secrets(nd)
@@ -281,8 +286,16 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
         } else {
             format!("{out_prefix}/{path}")
         };
-        let a = if o.is_some() { format!("a/{shown}") } else { "/dev/null".to_string() };
-        let b = if n.is_some() { format!("b/{shown}") } else { "/dev/null".to_string() };
+        let a = if o.is_some() {
+            format!("a/{shown}")
+        } else {
+            "/dev/null".to_string()
+        };
+        let b = if n.is_some() {
+            format!("b/{shown}")
+        } else {
+            "/dev/null".to_string()
+        };
         let mut diff = similar::TextDiff::from_lines(&old_text, &new_text)
             .unified_diff()
             .context_radius(3)
@@ -346,7 +359,11 @@ mod tests {
         assert_eq!(values.app.as_deref(), Some("api"));
         assert_eq!(values.path, "deploy/prod/values/api.yaml");
         assert!(values.diff.contains("-a: 1\n+a: 2\n"), "{}", values.diff);
-        let gone = plan.files.iter().find(|f| f.change == Change::Destroy).unwrap();
+        let gone = plan
+            .files
+            .iter()
+            .find(|f| f.change == Change::Destroy)
+            .unwrap();
         assert!(gone.diff.contains("+++ /dev/null"), "{}", gone.diff);
     }
 
@@ -354,8 +371,14 @@ mod tests {
     fn a_changed_secret_shows_without_its_value() {
         let mut old = Side::new();
         let mut new = Side::new();
-        old.insert("s/values/db.yaml".into(), file("s", "auth: {password: old-pw}\n"));
-        new.insert("s/values/db.yaml".into(), file("s", "auth: {password: new-pw}\n"));
+        old.insert(
+            "s/values/db.yaml".into(),
+            file("s", "auth: {password: old-pw}\n"),
+        );
+        new.insert(
+            "s/values/db.yaml".into(),
+            file("s", "auth: {password: new-pw}\n"),
+        );
         let plan = compute(&old, &new, "deploy", "HEAD".into(), vec!["s".into()]);
         assert_eq!(plan.count(Change::Change), 1);
         let d = &plan.files[0].diff;
@@ -371,7 +394,10 @@ mod tests {
             Some("prod/kr")
         );
         assert_eq!(header_env("x: 1\n"), None);
-        assert_eq!(classify("manifests/api/job-x.yaml"), ("manifest", Some("api".into())));
+        assert_eq!(
+            classify("manifests/api/job-x.yaml"),
+            ("manifest", Some("api".into()))
+        );
         assert_eq!(classify("projects/apps.yaml"), ("appproject", None));
     }
 }

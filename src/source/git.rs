@@ -341,7 +341,10 @@ mod tests {
             ("environments/loop.yaml", "loop.yaml", MODE_LINK),
         ]);
         let src = GitSource::open(dir.path(), "HEAD", 1024).unwrap();
-        assert_eq!(src.read("environments/link.yaml").unwrap().unwrap(), b"x: 1\n");
+        assert_eq!(
+            src.read("environments/link.yaml").unwrap().unwrap(),
+            b"x: 1\n"
+        );
         assert_eq!(
             src.read("environments/dirlink/a.yaml").unwrap().unwrap(),
             b"x: 1\n"

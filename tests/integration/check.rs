@@ -77,7 +77,10 @@ fn stale_files_are_findings_in_json_sarif_and_github() {
 #[test]
 fn template_errors_fail_without_calling_the_files_extra() {
     let r = rendered();
-    r.write("environments/prod/env.yaml", "vars: {tag: '{{ vars.nope }}'}\n");
+    r.write(
+        "environments/prod/env.yaml",
+        "vars: {tag: '{{ vars.nope }}'}\n",
+    );
     let run = r.run(&["check"]);
     run.code(1).stdout_has("[TEMPLATE]");
     assert!(!run.stdout.contains("extra"), "{}", run.stdout);

@@ -29,8 +29,15 @@ fn scaffolds_a_repository_that_renders_and_checks_cleanly() {
         r.read(&sub("environments/base.yaml"))
             .starts_with("# yaml-language-server: $schema=../schemas/layer.schema.json")
     );
-    let in_repo = |args: &[&str]| r.run_env(args, &[("NEXUS_REPO", &r.path().join("gitops").to_string_lossy())]);
-    in_repo(&["check"]).code(0).stdout_has("deploy/ is up to date");
+    let in_repo = |args: &[&str]| {
+        r.run_env(
+            args,
+            &[("NEXUS_REPO", &r.path().join("gitops").to_string_lossy())],
+        )
+    };
+    in_repo(&["check"])
+        .code(0)
+        .stdout_has("deploy/ is up to date");
     in_repo(&["render", "--all"])
         .code(0)
         .stdout_has("0 written, 0 removed");
@@ -63,7 +70,10 @@ fn init_in_the_current_directory() {
     let r = Repo::new();
     r.run(&["init"]).code(0);
     r.run(&["check"]).code(0);
-    r.run(&["ls"]).code(0).stdout_has("prod").stdout_has("stage");
+    r.run(&["ls"])
+        .code(0)
+        .stdout_has("prod")
+        .stdout_has("stage");
 }
 
 #[test]

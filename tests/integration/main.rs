@@ -1,12 +1,12 @@
 //! All integration tests, built into one binary. Each module covers one
 //! command or concern; every test runs the real binary in a fresh temp
 //! repository (see `util`).
+mod check;
 mod core_commands;
 mod core_errors;
 mod core_render;
-mod util;
-mod plan;
-mod check;
 mod hook;
 mod init;
+mod plan;
 mod shipped;
+mod util;

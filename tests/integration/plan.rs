@@ -32,7 +32,9 @@ fn summary(add: usize, change: usize, destroy: usize) -> String {
 fn no_changes_against_head_and_against_deploy() {
     let r = fixture();
     let run = r.run(&["plan", "--base", "HEAD", "--exit-code"]);
-    run.code(0).stdout_has(&summary(0, 0, 0)).stdout_has("No changes");
+    run.code(0)
+        .stdout_has(&summary(0, 0, 0))
+        .stdout_has("No changes");
     r.run(&["plan", "--exit-code"])
         .code(0)
         .stdout_has(&summary(0, 0, 0));
@@ -134,7 +136,11 @@ fn secrets_never_appear_in_any_format() {
             "{format} leaks a secret:\n{}",
             run.stdout
         );
-        assert!(run.stdout.contains("password: ***"), "{format}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains("password: ***"),
+            "{format}:\n{}",
+            run.stdout
+        );
     }
     // Commit the secret, then change it: the change shows, neither value does.
     r.run(&["render", "--all"]).code(0);
@@ -176,10 +182,16 @@ fn markdown_is_a_comment_with_marker_tables_and_details() {
     let md = &run.stdout;
     assert!(md.starts_with("<!-- nexus-plan -->\n"), "{md}");
     assert!(md.contains(&summary(4, 1, 0)), "{md}");
-    assert!(md.contains("#### `prod`") && md.contains("#### `stage`"), "{md}");
+    assert!(
+        md.contains("#### `prod`") && md.contains("#### `stage`"),
+        "{md}"
+    );
     assert!(md.contains("| App | Change | Files |"), "{md}");
     assert!(md.contains("| cache | + add |"), "{md}");
-    assert!(md.contains("| api | ~ change | ~ `values/api.yaml` |"), "{md}");
+    assert!(
+        md.contains("| api | ~ change | ~ `values/api.yaml` |"),
+        "{md}"
+    );
     assert_eq!(md.matches("<details>").count(), 5, "{md}");
     assert_eq!(md.matches("</details>").count(), 5, "{md}");
     assert!(md.contains("```diff\n"), "{md}");
@@ -199,7 +211,13 @@ fn max_bytes_cuts_whole_sections_and_says_so() {
     full.code(0).stdout_has(&summary(48, 0, 0));
     assert_eq!(full.stdout.matches("<details>").count(), 48);
     let run = r.run(&[
-        "plan", "--base", "HEAD", "--format", "markdown", "--max-bytes", "6000",
+        "plan",
+        "--base",
+        "HEAD",
+        "--format",
+        "markdown",
+        "--max-bytes",
+        "6000",
     ]);
     run.code(0);
     let md = &run.stdout;
@@ -213,20 +231,33 @@ fn max_bytes_cuts_whole_sections_and_says_so() {
         "{md}"
     );
     // The first files are kept, the last ones cut.
-    assert!(md.contains("<code>deploy/prod/apps/svc00.yaml</code>"), "{md}");
-    assert!(!md.contains("<code>deploy/stage/values/svc11.yaml</code>"), "{md}");
+    assert!(
+        md.contains("<code>deploy/prod/apps/svc00.yaml</code>"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("<code>deploy/stage/values/svc11.yaml</code>"),
+        "{md}"
+    );
     // A budget below the smallest comment is refused.
-    r.run(&["plan", "--base", "HEAD", "--format", "markdown", "--max-bytes", "40"])
-        .code(2)
-        .stderr_has("--max-bytes");
+    r.run(&[
+        "plan",
+        "--base",
+        "HEAD",
+        "--format",
+        "markdown",
+        "--max-bytes",
+        "40",
+    ])
+    .code(2)
+    .stderr_has("--max-bytes");
 }
 
 #[test]
 fn environments_added_and_removed_are_planned_over_the_union() {
     let r = fixture();
     r.write("environments/dev/env.yaml", "vars: {tag: dev}\n");
-    std::fs::remove_dir_all(r.path().join("environments/stage"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap_or_else(|e| panic!("{e}"));
     // dev: 2 apps x 2 files + root + AppProject; stage loses the same.
     let run = r.run(&["plan", "--base", "HEAD"]);
     run.code(0).stdout_has(&summary(6, 0, 6));

@@ -16,7 +16,10 @@ fn pre_commit_hooks_run_nexus_without_filenames() {
     let hooks = load(".pre-commit-hooks.yaml");
     let hooks = hooks.as_sequence().unwrap_or_else(|| panic!("a list"));
     let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
-    assert!(ids.contains(&"nexus-check") && ids.contains(&"nexus-render-check"), "{ids:?}");
+    assert!(
+        ids.contains(&"nexus-check") && ids.contains(&"nexus-render-check"),
+        "{ids:?}"
+    );
     for h in hooks {
         for key in ["id", "name", "entry", "language"] {
             assert!(h[key].is_string(), "{key} in {h:?}");
@@ -36,8 +39,17 @@ fn pre_commit_hooks_run_nexus_without_filenames() {
 fn the_action_is_a_composite_that_checks_lints_plans_and_comments() {
     let action = load("action.yml");
     assert!(action["name"].is_string() && action["description"].is_string());
-    for input in ["environments", "base-ref", "comment", "max-bytes", "version"] {
-        assert!(action["inputs"][input]["description"].is_string(), "input {input}");
+    for input in [
+        "environments",
+        "base-ref",
+        "comment",
+        "max-bytes",
+        "version",
+    ] {
+        assert!(
+            action["inputs"][input]["description"].is_string(),
+            "input {input}"
+        );
     }
     assert_eq!(action["runs"]["using"], "composite");
     let steps = action["runs"]["steps"]
@@ -66,10 +78,17 @@ fn the_action_is_a_composite_that_checks_lints_plans_and_comments() {
         assert!(runs.contains(cmd), "no `{cmd}` step");
     }
     let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
-    assert!(uses.iter().any(|u| u.starts_with("github/codeql-action/upload-sarif@")));
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+    );
     let script = steps
         .iter()
-        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/github-script@")))
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/github-script@"))
+        })
         .and_then(|s| s["with"]["script"].as_str())
         .unwrap_or_else(|| panic!("no github-script step"));
     assert!(script.contains("<!-- nexus-plan -->"));
