@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cli, Failure, fail, open_project, repo_root};
+use super::{Cli, Failure, fail, open_project, render_envs, repo_root};
 use crate::checks::{self, CheckOptions};
 use crate::error::{Diagnostic, Severity};
 use crate::findings::{Format, RuleInfo};
@@ -83,13 +83,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let mut project = open_project(cli, &root, "deploy".to_string())?;
     let envs: Vec<_> = project.discovery.envs.clone();
     let refs: Vec<_> = envs.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    let renders = match project.render_all(&refs) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let renders = render_envs(&mut project, &refs)?;
     let opts = CheckOptions {
         validate: true,
         lint: true,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{Cli, Failure, fail};
+use super::{Cli, Failure, fail, render_envs};
 use crate::error::{Diagnostic, Error};
 use crate::init::FILES;
 use crate::project::{Options, Project};
@@ -31,13 +31,7 @@ fn render(cli: &Cli, dir: &Path) -> Result<usize, Failure> {
     let mut project = Project::open(Box::new(source), options).map_err(fail)?;
     let envs = project.discovery.envs.clone();
     let refs: Vec<_> = envs.iter().collect();
-    let rendered = project
-        .load_layers(&refs)
-        .and_then(|()| project.render_all(&refs));
-    let renders = match rendered {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let renders = render_envs(&mut project, &refs)?;
     let findings: Vec<Diagnostic> = renders.iter().flat_map(|r| r.findings.clone()).collect();
     if !findings.is_empty() {
         report::eprint_all(&findings, &project.files);

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::discover::EnvInfo;
 use crate::error::Error;
-use crate::project::{Options, Project};
+use crate::project::{EnvRender, Options, Project};
 use crate::report;
 use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
@@ -132,6 +133,15 @@ pub fn open_project(cli: &Cli, root: &Path, out_prefix: String) -> Result<Projec
         limits: Limits::default(),
     };
     Project::open(Box::new(source), options).map_err(fail)
+}
+
+/// Load the layers of `envs` and render them in memory. A fatal error
+/// comes back with the file table needed to print it.
+pub fn render_envs(project: &mut Project, envs: &[&EnvInfo]) -> Result<Vec<EnvRender>, Failure> {
+    project
+        .load_layers(envs)
+        .and_then(|()| project.render_all(envs))
+        .map_err(|e| (e, std::mem::take(&mut project.files)))
 }
 
 /// Where output goes: `--out DIR` (relative to the current directory) or

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Cli, Failure, fail, open_project, repo_root};
+use super::{Cli, Failure, fail, open_project, render_envs, repo_root};
 use crate::discover::{Discovery, EnvInfo};
 use crate::error::{Error, Severity, did_you_mean};
 use crate::plan::{self, Side, markdown};
@@ -77,13 +77,7 @@ fn render_side(mut project: Project, scopes: &[String]) -> Result<(Side, Vec<Str
         .cloned()
         .collect();
     let refs: Vec<&EnvInfo> = envs.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    let renders = match project.render_all(&refs) {
-        Ok(r) => r,
-        Err(e) => return Err((e, std::mem::take(&mut project.files))),
-    };
+    let renders = render_envs(&mut project, &refs)?;
     let errors: Vec<_> = renders
         .iter()
         .flat_map(|r| r.findings.iter())

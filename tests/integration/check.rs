@@ -4,13 +4,7 @@
 use crate::util::Repo;
 
 fn rendered() -> Repo {
-    let r = Repo::with_base();
-    r.write("environments/stage/env.yaml", "vars: {tag: '1.1'}\n")
-        .write("environments/prod/env.yaml", "vars: {tag: '1.0'}\n")
-        .write(
-            "environments/apps/api.yaml",
-            "app:\n  chart: {repoURL: https://charts.example.com, chart: api, targetRevision: 2.0.0}\n  values:\n    image: {tag: '{{ vars.tag }}'}\n",
-        );
+    let r = Repo::stage_prod();
     r.run(&["render", "--all"]).code(0);
     r
 }

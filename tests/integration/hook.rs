@@ -3,12 +3,7 @@
 use crate::util::{Repo, bin_dir};
 
 fn repo() -> Repo {
-    let r = Repo::with_base();
-    r.write("environments/stage/env.yaml", "vars: {tag: '1.1'}\n")
-        .write(
-            "environments/apps/api.yaml",
-            "app:\n  chart: {repoURL: https://charts.example.com, chart: api, targetRevision: 2.0.0}\n  values:\n    image: {tag: '{{ vars.tag }}'}\n",
-        );
+    let r = Repo::stage_prod();
     r.run(&["render", "--all"]).code(0);
     r.git_init();
     r.commit("initial");

@@ -7,10 +7,8 @@ use crate::util::Repo;
 /// Two environments (stage, prod) with two apps (api depends on db),
 /// rendered and committed.
 fn fixture() -> Repo {
-    let r = Repo::with_base();
-    r.write("environments/stage/env.yaml", "vars: {tag: '1.1'}\n")
-        .write("environments/prod/env.yaml", "vars: {tag: '1.0'}\n")
-        .write(
+    let r = Repo::stage_prod();
+    r.write(
             "environments/apps/db.yaml",
             "app:\n  chart: {repoURL: https://charts.example.com, chart: db, targetRevision: 1.2.3}\n  values:\n    auth: {existingSecret: db-creds}\n",
         )
@@ -22,6 +20,14 @@ fn fixture() -> Repo {
     r.git_init();
     r.commit("initial");
     r
+}
+
+/// A third app, in every environment.
+fn add_cache(r: &Repo) {
+    r.write(
+        "environments/apps/cache.yaml",
+        "app:\n  chart: {repoURL: https://charts.example.com, chart: cache, targetRevision: 0.1.0}\n",
+    );
 }
 
 fn summary(add: usize, change: usize, destroy: usize) -> String {
@@ -43,10 +49,7 @@ fn no_changes_against_head_and_against_deploy() {
 #[test]
 fn adding_an_app_adds_its_files_in_every_environment() {
     let r = fixture();
-    r.write(
-        "environments/apps/cache.yaml",
-        "app:\n  chart: {repoURL: https://charts.example.com, chart: cache, targetRevision: 0.1.0}\n",
-    );
+    add_cache(&r);
     let run = r.run(&["plan", "--base", "HEAD", "--exit-code"]);
     run.code(1).stdout_has(&summary(4, 0, 0));
     run.stdout_has("+ deploy/prod/apps/cache.yaml (add)")
@@ -173,10 +176,7 @@ fn secrets_never_appear_in_any_format() {
 fn markdown_is_a_comment_with_marker_tables_and_details() {
     let r = fixture();
     r.write("environments/prod/env.yaml", "vars: {tag: '1.0.1'}\n");
-    r.write(
-        "environments/apps/cache.yaml",
-        "app:\n  chart: {repoURL: https://charts.example.com, chart: cache, targetRevision: 0.1.0}\n",
-    );
+    add_cache(&r);
     let run = r.run(&["plan", "--base", "HEAD", "--format", "markdown"]);
     run.code(0);
     let md = &run.stdout;

@@ -73,6 +73,19 @@ impl Repo {
         r
     }
 
+    /// `with_base` plus `stage` and `prod` (each setting `vars.tag`) and an
+    /// app `api` on a pinned remote chart whose image tag is `vars.tag`.
+    pub fn stage_prod() -> Repo {
+        let r = Repo::with_base();
+        r.write("environments/stage/env.yaml", "vars: {tag: '1.1'}\n")
+            .write("environments/prod/env.yaml", "vars: {tag: '1.0'}\n")
+            .write(
+                "environments/apps/api.yaml",
+                "app:\n  chart: {repoURL: https://charts.example.com, chart: api, targetRevision: 2.0.0}\n  values:\n    image: {tag: '{{ vars.tag }}'}\n",
+            );
+        r
+    }
+
     /// A copy of the example repository shipped at the project root.
     pub fn example() -> Repo {
         let r = Repo::new();
