@@ -87,7 +87,7 @@ pub fn json(plan: &Plan) -> String {
     let mut summary = counts(plan, None);
     summary["unchanged"] = json!(plan.unchanged);
     let doc = json!({
-        "base": plan.base,
+        "base": plan.base.replace('`', ""),
         "head": "the working tree",
         "changed": plan.has_changes(),
         "summary": summary,

@@ -27,7 +27,8 @@ const PLACEHOLDER_CHANGED: &str = "NEXUS_MASKED_CHANGED_VALUE_9D41";
 /// `env[2].value`).
 pub fn secrets(node: &Node) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    walk(node, false, &mut String::new(), &mut |path, leaf| {
+    let mut copy = node.clone();
+    visit_secrets(&mut copy, false, &mut String::new(), &mut |path, leaf| {
         out.insert(path.to_string(), scalar_text(leaf));
     });
     out
@@ -37,7 +38,14 @@ pub fn secrets(node: &Node) -> BTreeMap<String, String> {
 /// path is in `changed` are marked `*** (changed)`.
 pub fn masked_text(header: &str, node: &Node, changed: &BTreeSet<String>) -> String {
     let mut masked = node.clone();
-    walk_mut(&mut masked, false, &mut String::new(), changed);
+    visit_secrets(&mut masked, false, &mut String::new(), &mut |path, leaf| {
+        let mark = if changed.contains(path) {
+            PLACEHOLDER_CHANGED
+        } else {
+            PLACEHOLDER
+        };
+        *leaf = Node::str(mark, Pos::GENERATED);
+    });
     let mut text = header.to_string();
     emit::write(&masked, &mut text);
     text.replace(PLACEHOLDER_CHANGED, &format!("{MASK} (changed)"))
@@ -102,42 +110,15 @@ fn secret_child(map_node: &Node, key: &str) -> bool {
         && map_node.get("kind").and_then(Node::as_str) == Some("Secret")
 }
 
-fn walk(node: &Node, secret: bool, path: &mut String, visit: &mut dyn FnMut(&str, &Node)) {
-    match &node.value {
-        Value::Map(m) => {
-            for (k, e) in m {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                walk(&e.node, secret || secret_child(node, k), path, visit);
-                path.truncate(len);
-            }
-        }
-        Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                walk(item, secret, path, visit);
-                path.truncate(len);
-            }
-        }
-        _ if secret && is_scalar(node) => {
-            visit(path, node);
-        }
-        _ => {}
-    }
-}
-
-fn walk_mut(node: &mut Node, secret: bool, path: &mut String, changed: &BTreeSet<String>) {
+/// Call `visit` with the path and node of every secret scalar below `node`.
+fn visit_secrets(
+    node: &mut Node,
+    secret: bool,
+    path: &mut String,
+    visit: &mut dyn FnMut(&str, &mut Node),
+) {
     if secret && is_scalar(node) {
-        let mark = if changed.contains(path.as_str()) {
-            PLACEHOLDER_CHANGED
-        } else {
-            PLACEHOLDER
-        };
-        *node = Node::str(mark, Pos::GENERATED);
+        visit(path, node);
         return;
     }
     let flags: Vec<bool> = match &node.value {
@@ -152,7 +133,7 @@ fn walk_mut(node: &mut Node, secret: bool, path: &mut String, changed: &BTreeSet
                     path.push('.');
                 }
                 path.push_str(k);
-                walk_mut(&mut e.node, child_secret, path, changed);
+                visit_secrets(&mut e.node, child_secret, path, visit);
                 path.truncate(len);
             }
         }
@@ -160,7 +141,7 @@ fn walk_mut(node: &mut Node, secret: bool, path: &mut String, changed: &BTreeSet
             for (i, item) in items.iter_mut().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                walk_mut(item, secret, path, changed);
+                visit_secrets(item, secret, path, visit);
                 path.truncate(len);
             }
         }

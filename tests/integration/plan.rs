@@ -124,6 +124,23 @@ fn changing_a_value_in_one_environment_changes_one_file() {
         .stdout_has(&summary(0, 1, 0));
 }
 
+/// `plan --base HEAD` in every format: one change, no secret value, and
+/// `shown` where the secret was.
+fn plans_mask_secrets(r: &Repo, extra: &[&str], code: i32, shown: &str) {
+    for format in ["text", "markdown", "json"] {
+        let mut args = vec!["plan", "--base", "HEAD", "--format", format];
+        args.extend_from_slice(extra);
+        let run = r.run(&args);
+        run.code(code).stdout_has(&summary(0, 1, 0));
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stdout.contains("tok-first"),
+            "{format} leaks a secret:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains(shown), "{format}:\n{}", run.stdout);
+    }
+}
+
 #[test]
 fn secrets_never_appear_in_any_format() {
     let r = fixture();
@@ -131,20 +148,7 @@ fn secrets_never_appear_in_any_format() {
         "environments/stage/apps/db.yaml",
         "app:\n  values:\n    auth: {password: hunter2-first, username: app}\n    env: [{name: API_TOKEN, value: tok-first}]\n",
     );
-    for format in ["text", "markdown", "json"] {
-        let run = r.run(&["plan", "--base", "HEAD", "--format", format]);
-        run.code(0).stdout_has(&summary(0, 1, 0));
-        assert!(
-            !run.stdout.contains("hunter2") && !run.stdout.contains("tok-first"),
-            "{format} leaks a secret:\n{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout.contains("password: ***"),
-            "{format}:\n{}",
-            run.stdout
-        );
-    }
+    plans_mask_secrets(&r, &[], 0, "password: ***");
     // Commit the secret, then change it: the change shows, neither value does.
     r.run(&["render", "--all"]).code(0);
     r.commit("add a secret");
@@ -152,20 +156,7 @@ fn secrets_never_appear_in_any_format() {
         "environments/stage/apps/db.yaml",
         "app:\n  values:\n    auth: {password: hunter2-second, username: app}\n    env: [{name: API_TOKEN, value: tok-first}]\n",
     );
-    for format in ["text", "markdown", "json"] {
-        let run = r.run(&["plan", "--base", "HEAD", "--format", format, "--exit-code"]);
-        run.code(1).stdout_has(&summary(0, 1, 0));
-        assert!(
-            !run.stdout.contains("hunter2") && !run.stdout.contains("tok-first"),
-            "{format} leaks a secret:\n{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout.contains("password: *** (changed)"),
-            "{format}:\n{}",
-            run.stdout
-        );
-    }
+    plans_mask_secrets(&r, &["--exit-code"], 1, "password: *** (changed)");
     // Against deploy/ on disk too (the committed file holds the old secret).
     let run = r.run(&["plan"]);
     run.code(0).stdout_has("password: *** (changed)");
