@@ -17,6 +17,9 @@ use std::sync::{Arc, RwLock};
 use crate::error::{Diagnostic, Error};
 use crate::yaml::node::{FileId, Pos};
 
+pub mod git;
+pub use git::GitSource;
+
 /// Default limit on the size of one input file (SPEC §9).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 

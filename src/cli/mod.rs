@@ -6,16 +6,21 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::discover::EnvInfo;
 use crate::error::Error;
-use crate::project::{Options, Project};
+use crate::project::{EnvRender, Options, Project};
 use crate::report;
 use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
 
+mod check;
 mod explain;
 mod graph;
+mod hook;
+mod init;
 mod lint;
 mod ls;
+mod plan;
 mod render;
 mod validate;
 
@@ -49,6 +54,15 @@ pub enum Command {
     Ls,
     /// Run the lint rules (and validation) over environments.
     Lint(lint::Args),
+    /// What the pre-commit hook runs: render --check, validate and lint, every environment.
+    Check(check::Args),
+    /// Create a small working repository (base, stage, prod, two apps) and render it.
+    Init(init::Args),
+    /// Git hooks: `nexus hook install` writes the pre-commit hook.
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
+    /// Show what the working tree's layers change in the rendered tree (a diff per file).
+    Plan(plan::Args),
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -68,6 +82,10 @@ pub fn run() -> i32 {
         Command::Graph(a) => graph::run(&cli, a),
         Command::Ls => ls::run(&cli),
         Command::Lint(a) => lint::run(&cli, a),
+        Command::Plan(a) => plan::run(&cli, a),
+        Command::Check(a) => check::run(&cli, a),
+        Command::Hook(c) => hook::run(c),
+        Command::Init(a) => init::run(&cli, a),
     };
     match result {
         Ok(code) => code,
@@ -125,33 +143,37 @@ pub fn open_project(cli: &Cli, root: &Path, out_prefix: String) -> Result<Projec
     Project::open(Box::new(source), options).map_err(fail)
 }
 
+/// Load the layers of `envs` and render them in memory. A fatal error
+/// comes back with the file table needed to print it.
+pub fn render_envs(project: &mut Project, envs: &[&EnvInfo]) -> Result<Vec<EnvRender>, Failure> {
+    project
+        .load_layers(envs)
+        .and_then(|()| project.render_all(envs))
+        .map_err(|e| (e, std::mem::take(&mut project.files)))
+}
+
 /// Select environments (`--all`: every one), load their layers and render
 /// them in memory.
 pub fn render_selected(
     project: &mut Project,
     envs: &[String],
     all: bool,
-) -> Result<Vec<crate::project::EnvRender>, Failure> {
-    let selected: Vec<_> = project
+) -> Result<Vec<EnvRender>, Failure> {
+    let selected: Vec<EnvInfo> = project
         .discovery
         .select(envs, all)
         .map_err(fail)?
         .into_iter()
         .cloned()
         .collect();
-    let refs: Vec<_> = selected.iter().collect();
-    if let Err(e) = project.load_layers(&refs) {
-        return Err((e, std::mem::take(&mut project.files)));
-    }
-    project
-        .render_all(&refs)
-        .map_err(|e| (e, std::mem::take(&mut project.files)))
+    let refs: Vec<&EnvInfo> = selected.iter().collect();
+    render_envs(project, &refs)
 }
 
 /// The findings of the checks selected by `opts` over rendered environments.
 pub fn run_checks(
     project: &mut Project,
-    renders: &[crate::project::EnvRender],
+    renders: &[EnvRender],
     opts: crate::checks::CheckOptions,
 ) -> Result<crate::findings::Report, Failure> {
     crate::checks::run(project, renders, opts).map_err(|e| (e, std::mem::take(&mut project.files)))

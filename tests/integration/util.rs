@@ -73,6 +73,19 @@ impl Repo {
         r
     }
 
+    /// `with_base` plus `stage` and `prod` (each setting `vars.tag`) and an
+    /// app `api` on a pinned remote chart whose image tag is `vars.tag`.
+    pub fn stage_prod() -> Repo {
+        let r = Repo::with_base();
+        r.write("environments/stage/env.yaml", "vars: {tag: '1.1'}\n")
+            .write("environments/prod/env.yaml", "vars: {tag: '1.0'}\n")
+            .write(
+                "environments/apps/api.yaml",
+                "app:\n  chart: {repoURL: https://charts.example.com, chart: api, targetRevision: 2.0.0}\n  values:\n    image: {tag: '{{ vars.tag }}'}\n",
+            );
+        r
+    }
+
     /// A copy of the example repository shipped at the project root.
     pub fn example() -> Repo {
         let r = Repo::new();
@@ -208,4 +221,76 @@ pub fn at<'a>(v: &'a serde_yaml::Value, path: &str) -> &'a serde_yaml::Value {
         };
     }
     cur
+}
+
+/// Git repositories for `plan --base` and the hook, built with git2.
+impl Repo {
+    /// `git init` the repository (with a committer identity for the CLI).
+    pub fn git_init(&self) -> &Repo {
+        let repo = git2::Repository::init(self.path()).unwrap_or_else(|e| panic!("git init: {e}"));
+        let mut cfg = repo.config().unwrap_or_else(|e| panic!("git config: {e}"));
+        cfg.set_str("user.name", "nexus test")
+            .unwrap_or_else(|e| panic!("{e}"));
+        cfg.set_str("user.email", "test@example.com")
+            .unwrap_or_else(|e| panic!("{e}"));
+        self
+    }
+
+    /// Stage everything (deletions too) and commit it; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        let repo = git2::Repository::open(self.path()).unwrap_or_else(|e| panic!("open: {e}"));
+        let mut index = repo.index().unwrap_or_else(|e| panic!("index: {e}"));
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap_or_else(|e| panic!("add: {e}"));
+        index
+            .update_all(["*"], None)
+            .unwrap_or_else(|e| panic!("update: {e}"));
+        index.write().unwrap_or_else(|e| panic!("write index: {e}"));
+        let tree_id = index.write_tree().unwrap_or_else(|e| panic!("tree: {e}"));
+        let tree = repo.find_tree(tree_id).unwrap_or_else(|e| panic!("{e}"));
+        let sig = git2::Signature::now("nexus test", "test@example.com")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap_or_else(|e| panic!("commit: {e}"))
+            .to_string()
+    }
+
+    /// Run the `git` command line here (for hooks, which git2 does not run).
+    pub fn git(&self, args: &[&str], path_prefix: Option<&Path>) -> Run {
+        let mut cmd = Command::new("git");
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("NEXUS_REPO")
+            .env("GIT_AUTHOR_NAME", "nexus test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "nexus test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com");
+        if let Some(dir) = path_prefix {
+            let old = std::env::var_os("PATH").unwrap_or_default();
+            let mut paths = vec![dir.to_path_buf()];
+            paths.extend(std::env::split_paths(&old));
+            cmd.env(
+                "PATH",
+                std::env::join_paths(paths).unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("run git: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The directory of the nexus binary under test, for PATH.
+pub fn bin_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nexus"))
+        .parent()
+        .unwrap_or_else(|| panic!("binary has no directory"))
+        .to_path_buf()
 }
