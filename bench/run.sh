@@ -13,6 +13,7 @@
 # Env:   RUNS=3        runs per command (the median is reported)
 #        BENCH_DIR=... where repositories are generated (default $TMPDIR/nexus-bench)
 #        NO_BUILD=1    use the binaries already in target/release
+#        NEXUS_BIN=... time another nexus binary (say, one built before a change)
 #
 # Needs only bash and coreutils. Peak RSS comes from /usr/bin/time when it
 # is installed (Debian package `time`), else from polling VmHWM in
@@ -29,7 +30,7 @@ BIN=$ROOT/target/release
 if [ -z "${NO_BUILD:-}" ]; then
     cargo build --release --quiet --bin nexus --example gen_repo --example floor
 fi
-NEXUS=$BIN/nexus
+NEXUS=${NEXUS_BIN:-$BIN/nexus}
 mkdir -p "$WORK"
 
 # measure CMD...: run once, print "<wall seconds> <peak RSS KiB> <exit code>".

@@ -50,7 +50,9 @@ const DOMAINS: [&str; 12] = [
 const ROLES: [&str; 8] = [
     "api", "worker", "web", "gateway", "cron", "indexer", "consumer", "proxy",
 ];
-const TEAMS: [&str; 6] = ["backend", "frontend", "data", "platform", "payments", "growth"];
+const TEAMS: [&str; 6] = [
+    "backend", "frontend", "data", "platform", "payments", "growth",
+];
 const CPUS: [&str; 5] = ["50m", "100m", "250m", "500m", "1"];
 const MEMS: [&str; 5] = ["64Mi", "128Mi", "256Mi", "512Mi", "1Gi"];
 const ENV_KEYS: [&str; 14] = [

@@ -11,10 +11,9 @@ use crate::util::Repo;
 /// objects, but the repository now has "its own" template, which nexus
 /// renders through minijinja instead of building the object directly.
 fn force_template_path(r: &Repo) {
-    let builtin = std::fs::read_to_string(
-        crate::util::project_root().join("templates/application.yaml.j2"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let builtin =
+        std::fs::read_to_string(crate::util::project_root().join("templates/application.yaml.j2"))
+            .unwrap_or_else(|e| panic!("{e}"));
     r.write(
         "templates/application.yaml.j2",
         &format!("{{# a custom template #}}\n{builtin}"),
@@ -34,7 +33,10 @@ fn assert_same(direct: &[(String, String)], templated: &[(String, String)]) {
     assert_eq!(direct.len(), templated.len());
     for ((p1, t1), (p2, t2)) in direct.iter().zip(templated) {
         assert_eq!(p1, p2);
-        assert_eq!(t1, t2, "{p1} differs between the direct and the template path");
+        assert_eq!(
+            t1, t2,
+            "{p1} differs between the direct and the template path"
+        );
     }
 }
 
