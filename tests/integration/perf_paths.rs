@@ -20,7 +20,10 @@ fn force_template_path(r: &Repo) {
     );
 }
 
-fn render_both_ways(r: &Repo) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// Every file of a tree: (path, content).
+type Tree = Vec<(String, String)>;
+
+fn render_both_ways(r: &Repo) -> (Tree, Tree) {
     r.run(&["render", "--all"]).code(0);
     let direct = r.tree("deploy");
     std::fs::remove_dir_all(r.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
