@@ -151,7 +151,13 @@ impl Project {
                                 }
                             }
                         }
-                        self.layers.insert(rel, layer.map(Arc::new));
+                        self.layers.insert(
+                            rel,
+                            layer.map(|mut l| {
+                                l.root.shrink_to_fit();
+                                Arc::new(l)
+                            }),
+                        );
                     }
                     Err(e) => problems.extend(e.diagnostics),
                 }
@@ -420,6 +426,8 @@ impl Project {
             m.shift_remove("projects");
         }
         let layers = used.iter().map(|l| l.path.clone()).collect();
+        // The document is kept until the end of the run (lint, explain).
+        doc.shrink_to_fit();
         let spec = model::app_spec(app, doc, &own, layers).map_err(|mut e| {
             for d in &mut e.diagnostics {
                 d.env = Some(env.name.clone());

@@ -54,7 +54,8 @@ pub struct Output {
     pub kind: OutputKind,
     pub app: Option<String>,
     /// The object written (for Applications, AppProjects, root and
-    /// manifests), for validation and lint.
+    /// manifests), for validation and lint. Null for values files: their
+    /// content is the app's [`AppSpec::values`].
     pub object: Node,
     /// The complete file content, header included.
     pub text: String,
@@ -75,6 +76,10 @@ const BUILTIN: [(&str, &str); 3] = [
 /// The output templates, compiled once and shared by every thread.
 pub struct OutputTemplates {
     templater: Templater,
+    /// The repository has its own `templates/application.yaml.j2`. When it
+    /// does not, Applications are built directly (see
+    /// [`builtin_application`]) instead of through the built-in template.
+    custom_application: bool,
 }
 
 impl OutputTemplates {
@@ -82,6 +87,7 @@ impl OutputTemplates {
     /// built-in templates for any that are missing.
     pub fn load(source: &dyn Source, files: &Files) -> Result<OutputTemplates, Error> {
         let mut templater = Templater::new();
+        let mut custom_application = false;
         for (name, builtin) in BUILTIN {
             let rel = format!("templates/{name}");
             let (text, from_repo) = match read_text(source, &rel)? {
@@ -90,6 +96,9 @@ impl OutputTemplates {
             };
             if from_repo {
                 files.add(rel.clone(), text.clone().into());
+                // A copy of the built-in template (as in `nexus init`) is
+                // not custom: it gives the same objects.
+                custom_application |= name == "application.yaml.j2" && text != builtin;
             }
             templater.env_mut().add_template_owned(name.to_string(), text).map_err(|e| {
                 let line = e.line().unwrap_or(1) as u32;
@@ -103,7 +112,10 @@ impl OutputTemplates {
                 )
             })?;
         }
-        Ok(OutputTemplates { templater })
+        Ok(OutputTemplates {
+            templater,
+            custom_application,
+        })
     }
 
     fn render(&self, name: &str, ctx: JValue, what: &str) -> Result<Node, Error> {
@@ -307,6 +319,28 @@ pub fn application(
                 .unwrap_or_else(|| Node::null(Pos::GENERATED)),
         ),
     ]);
+    let what = format!("the Application of `{}` in `{}`", app.name, env.name);
+    let object = match builtin_application(&application, tpl) {
+        Some(object) => object,
+        None => application_from_template(app, application, env, tpl, &what)?,
+    };
+    Ok(finish(
+        env,
+        format!("{}/apps/{}.yaml", env.name, app.name),
+        OutputKind::Application,
+        Some(&app.name),
+        object,
+    ))
+}
+
+/// The Application through `templates/application.yaml.j2`.
+fn application_from_template(
+    app: &AppSpec,
+    application: Node,
+    env: &EnvInfo,
+    tpl: &OutputTemplates,
+    what: &str,
+) -> Result<Node, Error> {
     let mut app_ctx = app.doc.get("app").map(to_jinja).unwrap_or_default();
     if app_ctx.is_undefined() || app_ctx.is_none() {
         app_ctx = JValue::from_iter(Vec::<(String, JValue)>::new());
@@ -319,18 +353,66 @@ pub fn application(
         vars => app.doc.get("vars").map(to_jinja).unwrap_or_default(),
         env => env_context(env),
     };
-    let object = tpl.render(
-        "application.yaml.j2",
-        ctx,
-        &format!("the Application of `{}` in `{}`", app.name, env.name),
-    )?;
-    Ok(finish(
-        env,
-        format!("{}/apps/{}.yaml", env.name, app.name),
-        OutputKind::Application,
-        Some(&app.name),
-        object,
-    ))
+    tpl.render("application.yaml.j2", ctx, what)
+}
+
+/// What the built-in `application.yaml.j2` gives for `application`, built
+/// directly: the same object (so the same bytes once emitted) without
+/// rendering the template to text, quoting every value with `tojson` and
+/// parsing the text back, which was most of the cost of an Application.
+/// `None` when the repository has its own template, or when a value would
+/// not survive the JSON round trip unchanged (a NaN or infinite float
+/// becomes `null` in JSON): the template path handles those.
+fn builtin_application(application: &Node, tpl: &OutputTemplates) -> Option<Node> {
+    if tpl.custom_application || !json_safe(application) {
+        return None;
+    }
+    let field = |k: &str| application.get(k).cloned();
+    // `{% if x %}` in the template: minijinja's truthiness.
+    let truthy = |n: &Node| match &n.value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Str(s) => !s.is_empty(),
+        Value::Seq(items) => !items.is_empty(),
+        Value::Map(m) => !m.is_empty(),
+    };
+    let mut metadata = vec![
+        ("name".to_string(), field("name")?),
+        ("namespace".to_string(), field("namespace")?),
+    ];
+    if let Some(labels) = field("labels").filter(truthy) {
+        metadata.push(("labels".to_string(), labels));
+    }
+    metadata.push(("annotations".to_string(), field("annotations")?));
+    if let Some(finalizers) = field("finalizers").filter(truthy) {
+        metadata.push(("finalizers".to_string(), finalizers));
+    }
+    let mut spec = vec![
+        ("project".to_string(), field("project")?),
+        ("sources".to_string(), field("sources")?),
+        ("destination".to_string(), field("destination")?),
+    ];
+    if let Some(policy) = field("syncPolicy").filter(truthy) {
+        spec.push(("syncPolicy".to_string(), policy));
+    }
+    Some(map_node([
+        ("apiVersion".to_string(), s("argoproj.io/v1alpha1")),
+        ("kind".to_string(), s("Application")),
+        ("metadata".to_string(), map_node(metadata)),
+        ("spec".to_string(), map_node(spec)),
+    ]))
+}
+
+/// Does `node` read back the same after `tojson`?
+fn json_safe(node: &Node) -> bool {
+    match &node.value {
+        Value::Float(f) => f.is_finite(),
+        Value::Seq(items) => items.iter().all(json_safe),
+        Value::Map(m) => m.values().all(|e| json_safe(&e.node)),
+        _ => true,
+    }
 }
 
 fn finish(
@@ -351,7 +433,9 @@ fn finish(
     }
 }
 
-/// The values file of one app.
+/// The values file of one app. Its `object` is left null: the values are
+/// [`AppSpec::values`], and a third copy of every app's values tree was a
+/// sixth of the memory of a large render.
 pub fn values(app: &AppSpec, env: &EnvInfo) -> Output {
     let mut text = header(&env.name);
     emit::write(&app.values, &mut text);
@@ -359,7 +443,7 @@ pub fn values(app: &AppSpec, env: &EnvInfo) -> Output {
         path: format!("{}/values/{}.yaml", env.name, app.name),
         kind: OutputKind::Values,
         app: Some(app.name.clone()),
-        object: app.values.clone(),
+        object: Node::null(Pos::GENERATED),
         text,
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::project::EnvRender;
-use crate::render::{HEADER_PREFIX, is_managed};
+use crate::render::{HEADER_PREFIX, OutputKind, is_managed};
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{FileId, Node};
 
@@ -37,13 +37,24 @@ pub type Side = BTreeMap<String, SideFile>;
 pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
     let mut side = Side::new();
     for r in renders {
-        for o in r.outputs {
+        let EnvRender {
+            env, apps, outputs, ..
+        } = r;
+        let mut values: BTreeMap<String, Node> =
+            apps.into_iter().map(|a| (a.name, a.values)).collect();
+        for o in outputs {
+            // A values file's object is left null by the renderer; its
+            // content is the app's values.
+            let doc = match (o.kind, &o.app) {
+                (OutputKind::Values, Some(app)) => values.remove(app),
+                _ => Some(o.object),
+            };
             side.insert(
                 o.path,
                 SideFile {
-                    env: r.env.name.clone(),
+                    env: env.name.clone(),
                     text: o.text,
-                    doc: Some(o.object),
+                    doc,
                 },
             );
         }

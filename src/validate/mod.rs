@@ -342,10 +342,12 @@ fn check_outputs(
             continue;
         };
         out.extend(errors(schema, &json, &obj_pos, "", |e, p| {
-            let (p, layer_path) = match p {
-                Some(p) => (Some(p), None),
-                None => mapper.locate(&e.pointer, e.missing_key),
-            };
+            // A value copied straight from a layer keeps its own position
+            // (Applications are built directly); the layer path still comes
+            // from the mapper, so the same problem reads the same in every
+            // object it reaches.
+            let (mapped, layer_path) = mapper.locate(&e.pointer, e.missing_key);
+            let p = p.or(mapped);
             let p = if e.missing_key && o.kind == OutputKind::Manifest {
                 in_own(p).or(p)
             } else {

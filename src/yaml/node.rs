@@ -68,6 +68,24 @@ impl Node {
         Node { value, pos }
     }
 
+    /// Give back the spare capacity of every map, list and string below
+    /// (maps and lists built by inserting keep up to twice what they hold).
+    /// For trees kept for a whole run: parsed layers, merged apps.
+    pub fn shrink_to_fit(&mut self) {
+        match &mut self.value {
+            Value::Str(s) => s.shrink_to_fit(),
+            Value::Seq(items) => {
+                items.shrink_to_fit();
+                items.iter_mut().for_each(Node::shrink_to_fit);
+            }
+            Value::Map(m) => {
+                m.shrink_to_fit();
+                m.values_mut().for_each(|e| e.node.shrink_to_fit());
+            }
+            _ => {}
+        }
+    }
+
     pub fn null(pos: Pos) -> Node {
         Node::new(Value::Null, pos)
     }

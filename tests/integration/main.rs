@@ -11,6 +11,7 @@ mod lint_config;
 mod lint_output;
 mod lint_rules;
 mod lint_util;
+mod perf_paths;
 mod plan;
 mod shipped;
 mod util;
