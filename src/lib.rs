@@ -11,6 +11,7 @@ pub mod cli;
 pub mod discover;
 pub mod error;
 pub mod findings;
+pub mod fuzzing;
 pub mod guard;
 pub mod layer;
 pub mod merge;

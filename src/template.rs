@@ -191,23 +191,33 @@ impl Templater {
         match &mut node.value {
             Value::Str(s) if has_template(s) => match self.render_string(s, node.pos, ctx) {
                 Ok(v) => node.value = v,
-                Err(TemplateError::Finding(msg, hint)) => {
-                    let mut d = Diagnostic::error(msg)
-                        .with_rule("TEMPLATE")
-                        .at(node.pos)
-                        .with_path(path.clone());
-                    if let Some(h) = hint {
-                        d = d.with_hint(h);
+                Err(e) => {
+                    // A template under a secret-looking key is not quoted.
+                    let e = if path.split('.').any(crate::secrets::is_secret_key) {
+                        e.masking(s)
+                    } else {
+                        e
+                    };
+                    match e {
+                        TemplateError::Finding(msg, hint) => {
+                            let mut d = Diagnostic::error(msg)
+                                .with_rule("TEMPLATE")
+                                .at(node.pos)
+                                .with_path(path.clone());
+                            if let Some(h) = hint {
+                                d = d.with_hint(h);
+                            }
+                            issues.push(d);
+                        }
+                        TemplateError::Fatal(msg) => {
+                            return Err(Error::from(
+                                Diagnostic::error(msg)
+                                    .at(node.pos)
+                                    .with_path(path.clone())
+                                    .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
+                            ));
+                        }
                     }
-                    issues.push(d);
-                }
-                Err(TemplateError::Fatal(msg)) => {
-                    return Err(Error::from(
-                        Diagnostic::error(msg)
-                            .at(node.pos)
-                            .with_path(path.clone())
-                            .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
-                    ));
                 }
             },
             Value::Seq(items) => {
@@ -244,6 +254,19 @@ pub enum TemplateError {
     Finding(String, Option<String>),
     /// The template hit a resource bound: the input is unusable (exit 2).
     Fatal(String),
+}
+
+impl TemplateError {
+    /// The same error with the template text `src` replaced by the mask,
+    /// for templates under secret-looking keys.
+    pub fn masking(self, src: &str) -> TemplateError {
+        let quoted = crate::secrets::shorten(src);
+        let mask = |m: String| m.replace(&quoted, crate::secrets::MASK);
+        match self {
+            TemplateError::Finding(m, h) => TemplateError::Finding(mask(m), h),
+            TemplateError::Fatal(m) => TemplateError::Fatal(mask(m)),
+        }
+    }
 }
 
 fn classify(e: minijinja::Error, src: &str) -> TemplateError {

@@ -189,8 +189,20 @@ fn read_head(path: &Path) -> Option<Vec<u8>> {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Write `content` to `path` atomically: temp file in the same directory,
-/// flushed, then renamed over the target.
+/// flushed, then renamed over the target. A concurrent render may remove a
+/// directory it found empty just as this one creates it, so a vanished
+/// directory is created again (a few times).
 pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match write_once(path, content) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 5 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+fn write_once(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path

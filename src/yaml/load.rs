@@ -483,7 +483,21 @@ impl<'a> Loader<'a> {
             }
         }
         let key_text = (anchor != 0).then(|| key_text(text.clone(), plain, tag));
-        let node = Node::new(scalar_value(text, plain, tag, pos)?, pos);
+        let secret = match self.stack.last() {
+            Some(Frame {
+                kind: Kind::Map { key: Some(k), .. },
+                ..
+            }) => crate::secrets::is_secret_key(&k.text),
+            _ => false,
+        };
+        let value = scalar_value(text, plain, tag, pos).map_err(|mut e| {
+            // Never quote a value under a secret-looking key.
+            if secret {
+                e.message = format!("the value is not a valid {}", tag.name());
+            }
+            e
+        })?;
+        let node = Node::new(value, pos);
         if let Some(key_text) = key_text {
             self.anchors.insert(
                 anchor,

@@ -4,4 +4,5 @@
 mod core_commands;
 mod core_errors;
 mod core_render;
+mod hardening;
 mod util;
