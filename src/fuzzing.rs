@@ -25,7 +25,10 @@ pub fn load(data: &[u8]) {
 /// Two documents (split at the first NUL byte) merged as two layers.
 pub fn merge(data: &[u8]) {
     let mut parts = data.splitn(2, |b| *b == 0);
-    let (a, b) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let (a, b) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     let parse = |bytes: &[u8], id: u32| {
         std::str::from_utf8(bytes)
             .ok()
@@ -55,9 +58,15 @@ pub fn render(data: &[u8]) {
         "environments/base.yaml",
         "argocd: {repoURL: https://example.com/g.git, project: apps}\nprojects: {apps: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}}\napp: {chart: {repoURL: https://charts.example.com, chart: web, targetRevision: 1.0.0}}\n",
     );
-    src.insert("environments/prod/env.yaml", env.unwrap_or(b"vars: {tier: prod}\n"));
+    src.insert(
+        "environments/prod/env.yaml",
+        env.unwrap_or(b"vars: {tier: prod}\n"),
+    );
     src.insert("environments/prod/apps/api.yaml", app);
-    src.insert("environments/apps/db.yaml", "app: {values: {password: hunter2}}\n");
+    src.insert(
+        "environments/apps/db.yaml",
+        "app: {values: {password: hunter2}}\n",
+    );
     if let Some(extra) = extra {
         src.insert("environments/mixins/extra.yaml", extra);
     }

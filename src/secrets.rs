@@ -70,7 +70,7 @@ pub fn mask_line(line: &str) -> String {
         // A `:` followed by a space or the end of the line ends a key.
         if b[i] == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') {
             let key_start = line[..i]
-                .rfind(|c: char| matches!(c, '{' | ',' | '[' | ' ' | '\t'))
+                .rfind(['{', ',', '[', ' ', '\t'])
                 .map_or(0, |k| k + 1);
             let key = line[key_start..i].trim().trim_matches(['"', '\'']);
             let mut j = i + 1;
@@ -79,7 +79,8 @@ pub fn mask_line(line: &str) -> String {
             }
             let value_end = value_end(b, j);
             let value = line[j..value_end].trim();
-            let structure = value.starts_with(['{', '[']) || value.len() <= 2 && value.starts_with(['|', '>']);
+            let structure =
+                value.starts_with(['{', '[']) || value.len() <= 2 && value.starts_with(['|', '>']);
             if is_secret_key(key) && !value.is_empty() && !structure {
                 out.push_str(&line[copied..i + 1]);
                 out.push(' ');
@@ -168,10 +169,7 @@ mod tests {
             mask_line("  db: {user: app, password: hunter2, port: 5432}"),
             "  db: {user: app, password: ***, port: 5432}"
         );
-        assert_eq!(
-            mask_line("  - {token: \"a, b\"}"),
-            "  - {token: ***}"
-        );
+        assert_eq!(mask_line("  - {token: \"a, b\"}"), "  - {token: ***}");
         assert_eq!(mask_line("  apiKey: abc # note"), "  apiKey: *** # note");
         assert_eq!(mask_line("url: http://x"), "url: http://x");
         assert_eq!(mask_line("  - api-key: abc"), "  - api-key: ***");

@@ -251,7 +251,11 @@ impl Source for MemSource {
         let Some(dir) = join_rel("", rel) else {
             return Ok(Vec::new());
         };
-        let prefix = if dir.is_empty() { dir } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            dir
+        } else {
+            format!("{dir}/")
+        };
         let mut out: Vec<DirEntry> = Vec::new();
         for path in self.files.keys() {
             let Some(rest) = path.strip_prefix(&prefix) else {

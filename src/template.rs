@@ -54,7 +54,8 @@ pub fn render_capped(
 ) -> Result<String, minijinja::Error> {
     let mut out = CappedOutput(Vec::new());
     tmpl.render_captured_to(ctx, &mut out)?;
-    Ok(String::from_utf8(out.0).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(out.0)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Is this the error [`render_capped`] gives when the output is too long?

@@ -101,7 +101,10 @@ pub fn diff(
     }
     let mut seen = BTreeSet::new();
     let real = if root.exists() {
-        Some(fs::canonicalize(root).map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))?)
+        Some(
+            fs::canonicalize(root)
+                .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))?,
+        )
     } else {
         None
     };
@@ -174,7 +177,8 @@ pub fn confined(real_root: &Path, dir: &Path) -> Result<(), Error> {
 fn real_root(root: &Path) -> Result<PathBuf, Error> {
     fs::create_dir_all(root)
         .map_err(|e| Error::input(format!("cannot create {}: {e}", root.display())))?;
-    fs::canonicalize(root).map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))
+    fs::canonicalize(root)
+        .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))
 }
 
 fn read_head(path: &Path) -> Option<Vec<u8>> {
@@ -287,14 +291,17 @@ pub fn apply(
             let path = root.join(rel);
             let written = path
                 .parent()
-                .map_or(Ok(()), |d| fs::create_dir_all(d))
+                .map_or(Ok(()), fs::create_dir_all)
                 .map_err(|e| e.to_string())
                 .and_then(|()| {
                     // Created directories are checked again: a symlink may
                     // have appeared since.
                     match path.parent() {
                         Some(d) => confined(&real, d).map_err(|e| {
-                            e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default()
+                            e.diagnostics
+                                .first()
+                                .map(|d| d.message.clone())
+                                .unwrap_or_default()
                         }),
                         None => Ok(()),
                     }

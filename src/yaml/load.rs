@@ -1264,7 +1264,11 @@ m4:
         doc.push_str(&vec!["*a"; 1000].join(","));
         doc.push_str("]\n");
         let e = err(&doc);
-        assert!(e.message.starts_with("alias expansion exceeds"), "{}", e.message);
+        assert!(
+            e.message.starts_with("alias expansion exceeds"),
+            "{}",
+            e.message
+        );
         // A short string aliased as often is fine.
         let mut ok = String::from("a: &a short\nb: [");
         ok.push_str(&vec!["*a"; 1000].join(","));

@@ -80,7 +80,11 @@ fn bounded(r: &Repo, args: &[&str], limit: Duration) -> Bounded {
 fn refused(r: &Repo, file: &str) -> String {
     let b = bounded(r, &["render", "stage"], Duration::from_secs(30));
     assert_eq!(b.code, 2, "exit code; stderr:\n{}", b.stderr);
-    assert!(b.stderr.contains(file), "stderr lacks {file}:\n{}", b.stderr);
+    assert!(
+        b.stderr.contains(file),
+        "stderr lacks {file}:\n{}",
+        b.stderr
+    );
     assert!(!b.stderr.contains("panicked"), "{}", b.stderr);
     assert!(
         b.peak_kib < 900 * 1024,
@@ -108,7 +112,11 @@ fn deep_block_and_flow_nesting() {
     let r = repo();
     r.write(
         "environments/stage/env.yaml",
-        &format!("vars:\n  x: {}{}\n", "{a: ".repeat(50_000), "}".repeat(50_000)),
+        &format!(
+            "vars:\n  x: {}{}\n",
+            "{a: ".repeat(50_000),
+            "}".repeat(50_000)
+        ),
     );
     refused(&r, "environments/stage/env.yaml");
     let mut block = String::from("vars:\n");
@@ -163,7 +171,7 @@ fn runaway_templates_end_in_exit_2() {
         // A string replaced by itself, squared at each step.
         "{{ ('x' * 10000)|replace('x', 'x' * 10000)|replace('x', 'xx')|length }}".to_string(),
         // Large repetitions concatenated.
-        format!("{{{{ ({})|length }}}}", vec!["'x' * 100000000"; 12].join(" ~ ")),
+        format!("{{{{ ({})|length }}}}", ["'x' * 100000000"; 12].join(" ~ ")),
         // A recursive loop that doubles at each level.
         "{% for s in ['x'] recursive %}{{ loop([s ~ s]) }}{% endfor %}".to_string(),
         // Printing without end.
@@ -203,7 +211,10 @@ fn exponential_includes_are_bounded() {
         );
     }
     r.write("environments/mixins/m31.yaml", "vars: {a: 1}\n");
-    r.write("environments/stage/env.yaml", "include: [../mixins/m1.yaml]\n");
+    r.write(
+        "environments/stage/env.yaml",
+        "include: [../mixins/m1.yaml]\n",
+    );
     let err = refused(&r, "environments/mixins/");
     assert!(err.contains("includes expand to more than"), "{err}");
 }
@@ -233,8 +244,7 @@ fn symlinks_out_of_the_repository_are_refused_everywhere() {
 
     // An environment directory that is a symlink to outside.
     let r = repo();
-    std::fs::remove_dir_all(r.path().join("environments/stage"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap_or_else(|e| panic!("{e}"));
     std::os::unix::fs::symlink(outside.path(), r.path().join("environments/stage"))
         .unwrap_or_else(|e| panic!("{e}"));
     let b = bounded(&r, &["render", "--all"], Duration::from_secs(30));
@@ -310,7 +320,8 @@ fn out_must_be_a_subdirectory_of_the_repository() {
         .code(2)
         .stderr_has("--force");
     assert!(files_in(outside.path()).is_empty());
-    r.run(&["render", "stage", "--out", &out, "--force"]).code(0);
+    r.run(&["render", "stage", "--out", &out, "--force"])
+        .code(0);
     assert!(outside.path().join("stage/root.yaml").exists());
 }
 
@@ -339,7 +350,10 @@ fn pruning_removes_only_managed_files_of_the_environment() {
     assert!(!r.exists("deploy/stage/manifests/gone"));
     assert!(r.exists("deploy/stage/notes.md"));
     assert!(r.exists("deploy/stage/apps/hand.yaml"));
-    assert!(r.exists("deploy/prod/apps/other.yaml"), "another environment");
+    assert!(
+        r.exists("deploy/prod/apps/other.yaml"),
+        "another environment"
+    );
     assert!(r.exists("deploy/README.md"));
     assert!(target.exists());
     assert!(
@@ -371,7 +385,10 @@ fn temp_files_of_dead_runs_are_cleaned_and_live_ones_kept() {
         "deploy/stage/apps/.api.yaml.nexus-tmp.{}.0",
         std::process::id()
     );
-    r.write(dead, &format!("{HEADER}environments/stage; do not edit.\npart"));
+    r.write(
+        dead,
+        &format!("{HEADER}environments/stage; do not edit.\npart"),
+    );
     r.write(&live, "partial");
     let check = r.run(&["render", "stage", "--check"]);
     check.code(0);
@@ -413,7 +430,11 @@ fn all_complete(r: &Repo) -> usize {
             continue;
         }
         let text = std::fs::read_to_string(e.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert!(text.starts_with(HEADER), "{} lacks the header", e.path().display());
+        assert!(
+            text.starts_with(HEADER),
+            "{} lacks the header",
+            e.path().display()
+        );
         assert!(text.ends_with('\n'), "{} is cut short", e.path().display());
         serde_yaml::from_str::<serde_yaml::Value>(&text)
             .unwrap_or_else(|err| panic!("{} is not YAML: {err}", e.path().display()));
@@ -434,7 +455,9 @@ fn a_killed_render_leaves_only_complete_files() {
             "environments/stage/env.yaml",
             &format!("vars: {{rev: {round}}}\n"),
         );
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(20 + (seed >> 33) % 400);
         let mut child = Command::new(env!("CARGO_BIN_EXE_nexus"))
             .args(["render", "stage"])
@@ -494,20 +517,44 @@ fn secrets_never_appear_in_messages() {
     let secret = "hunter2";
     let cases: Vec<(&str, String)> = vec![
         // A syntax error on the secret's own line.
-        ("environments/stage/apps/api.yaml", format!("app:\n  values:\n    password: {secret}\n   bad: [\n")),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  values:\n    password: {secret}\n   bad: [\n"),
+        ),
         // A template error inside a secret value.
-        ("environments/stage/apps/api.yaml", format!("app:\n  values:\n    password: \"{secret}{{{{ nope }}}}\"\n")),
-        ("environments/stage/apps/api.yaml", format!("app:\n  values:\n    db:\n      password: \"{{{{ {secret} + 1 }}}}\"\n")),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  values:\n    password: \"{secret}{{{{ nope }}}}\"\n"),
+        ),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  values:\n    db:\n      password: \"{{{{ {secret} + 1 }}}}\"\n"),
+        ),
         // A wrong tag on the secret.
-        ("environments/stage/apps/api.yaml", format!("app:\n  values:\n    password: !!int {secret}\n")),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  values:\n    password: !!int {secret}\n"),
+        ),
         // A duplicate secret key.
-        ("environments/stage/apps/api.yaml", format!("app:\n  values:\n    token: {secret}\n    token: {secret}\n")),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  values:\n    token: {secret}\n    token: {secret}\n"),
+        ),
         // An unknown key right next to the secret.
-        ("environments/stage/apps/api.yaml", format!("app:\n  valuez: {{password: {secret}}}\n")),
+        (
+            "environments/stage/apps/api.yaml",
+            format!("app:\n  valuez: {{password: {secret}}}\n"),
+        ),
         // A secret where a nexus key expects another type.
-        ("environments/stage/env.yaml", format!("argocd:\n  repoURL: {{password: {secret}}}\n")),
+        (
+            "environments/stage/env.yaml",
+            format!("argocd:\n  repoURL: {{password: {secret}}}\n"),
+        ),
         // A secret in a var used by a failing template.
-        ("environments/stage/env.yaml", format!("vars:\n  apiToken: {secret}\n  x: \"{{{{ vars.apiToken ~ nope }}}}\"\n")),
+        (
+            "environments/stage/env.yaml",
+            format!("vars:\n  apiToken: {secret}\n  x: \"{{{{ vars.apiToken ~ nope }}}}\"\n"),
+        ),
     ];
     for (file, text) in cases {
         let r = repo();

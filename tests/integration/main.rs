@@ -4,5 +4,6 @@
 mod core_commands;
 mod core_errors;
 mod core_render;
+mod fuzz_regressions;
 mod hardening;
 mod util;
