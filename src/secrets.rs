@@ -77,16 +77,17 @@ pub fn mask_line(line: &str) -> String {
             while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
                 j += 1;
             }
-            let value_end = value_end(b, j);
-            let value = line[j..value_end].trim();
-            let structure =
-                value.starts_with(['{', '[']) || value.len() <= 2 && value.starts_with(['|', '>']);
-            if is_secret_key(key) && !value.is_empty() && !structure {
+            // Maps, lists and block scalar headers hold no value here.
+            let rest = &line[j..];
+            let structure = rest.starts_with(['{', '['])
+                || (rest.starts_with(['|', '>']) && rest.trim_end().len() <= 2);
+            if is_secret_key(key) && !rest.trim().is_empty() && !structure {
+                let end = value_end(b, j);
                 out.push_str(&line[copied..i + 1]);
                 out.push(' ');
                 out.push_str(MASK);
-                copied = value_end;
-                i = value_end;
+                copied = end;
+                i = end.max(i + 1);
                 continue;
             }
         }
