@@ -57,6 +57,29 @@ pub fn location(d: &Diagnostic, files: &Files) -> Option<String> {
     }
 }
 
+/// Longest source line quoted in full; longer ones are cut around the column.
+const MAX_QUOTED: usize = 160;
+
+/// The part of a (possibly huge, possibly minified) source line to quote,
+/// and the column (0-based, in characters) within it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= MAX_QUOTED {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(MAX_QUOTED / 2).min(len.saturating_sub(MAX_QUOTED));
+    let mut cut: String = line.chars().skip(start).take(MAX_QUOTED).collect();
+    let mut col = col - start.min(col);
+    if start > 0 {
+        cut.insert_str(0, "...");
+        col += 3;
+    }
+    if start + MAX_QUOTED < len {
+        cut.push_str("...");
+    }
+    (cut, col)
+}
+
 /// Format one diagnostic as text, rustc style.
 pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     let mut out = String::new();
@@ -77,10 +100,9 @@ pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     if let Some(p) = d.pos
         && let Some(line) = files.line_text(p)
     {
-        let shown = mask_line(&line);
+        let (shown, col) = window(&mask_line(&line), (p.col as usize).saturating_sub(1));
         let num = p.line.to_string();
         let pad = " ".repeat(num.len());
-        let col = (p.col as usize).saturating_sub(1);
         let width = shown
             .chars()
             .skip(col)
@@ -139,4 +161,19 @@ pub fn eprint_all(diags: &[Diagnostic], files: &Files) {
         out.push_str(&format(d, files, style));
     }
     eprint!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        assert_eq!(window("a: 1", 3), ("a: 1".to_string(), 3));
+        let line = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let (cut, col) = window(&line, 1000);
+        assert!(cut.len() <= MAX_QUOTED + 6, "{}", cut.len());
+        assert_eq!(cut.chars().nth(col), Some('X'));
+        assert!(cut.starts_with("...") && cut.ends_with("..."));
+    }
 }
