@@ -12,6 +12,8 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod findings;
+pub mod fuzzing;
+pub mod guard;
 pub mod init;
 pub mod layer;
 pub mod lint;

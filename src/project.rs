@@ -77,6 +77,9 @@ pub struct Project {
     layers: HashMap<String, Option<Arc<Layer>>>,
 }
 
+/// Most layers one chain may expand to, includes counted.
+pub const MAX_EXPANDED_LAYERS: usize = 1000;
+
 /// One layer as merged: the file and its parsed content.
 pub type LayerRef = Arc<Layer>;
 
@@ -101,13 +104,14 @@ impl Project {
         let discovery = discover::discover(source.as_ref())?;
         let files = Files::new();
         let templates = OutputTemplates::load(source.as_ref(), &files)?;
+        let templater = Templater::with_files(&files);
         Ok(Project {
             source,
             files,
             discovery,
             options,
             templates,
-            templater: Templater::new(),
+            templater,
             layers: HashMap::new(),
         })
     }
@@ -219,6 +223,19 @@ impl Project {
             }
             return Ok(());
         };
+        // Includes may repeat a file (a diamond), so a few files can stand
+        // for exponentially many layers: bound the expansion.
+        if out.len() >= MAX_EXPANDED_LAYERS {
+            let mut d = Diagnostic::error(format!(
+                "includes expand to more than {MAX_EXPANDED_LAYERS} layers (at `{rel}`)"
+            ))
+            .in_file(rel.to_string())
+            .with_hint("include each file once; repeated includes multiply");
+            if let Some(p) = included_at {
+                d = d.at(p);
+            }
+            return Err(Error::from(d));
+        }
         stack.push(rel.to_string());
         for (inc, pos) in &layer.includes {
             self.expand_into(inc, Some(*pos), stack, out)?;

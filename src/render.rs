@@ -86,7 +86,7 @@ impl OutputTemplates {
     /// Load `templates/*.j2` from the repository, falling back to the
     /// built-in templates for any that are missing.
     pub fn load(source: &dyn Source, files: &Files) -> Result<OutputTemplates, Error> {
-        let mut templater = Templater::new();
+        let mut templater = Templater::with_files(files);
         let mut custom_application = false;
         for (name, builtin) in BUILTIN {
             let rel = format!("templates/{name}");
@@ -125,7 +125,8 @@ impl OutputTemplates {
             .env()
             .get_template(name)
             .map_err(|e| Error::input(format!("{rel}: {e}")))?;
-        let text = tmpl.render(ctx).map_err(|e| {
+        let _watched = crate::guard::enter(|| rel.clone());
+        let text = crate::template::render_capped(&tmpl, &ctx).map_err(|e| {
             Error::from(
                 Diagnostic::error(format!(
                     "{rel}:{}: rendering {what} failed: {}",

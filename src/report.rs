@@ -82,6 +82,31 @@ fn mask_value_at(line: &str, col: u32) -> String {
     format!("{head}{}{}", crate::secrets::MASK, &rest[end..])
 }
 
+/// Longest source line quoted in full; longer ones are cut around the column.
+const MAX_QUOTED: usize = 160;
+
+/// The part of a (possibly huge, possibly minified) source line to quote,
+/// and the column (0-based, in characters) within it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= MAX_QUOTED {
+        return (line.to_string(), col);
+    }
+    let start = col
+        .saturating_sub(MAX_QUOTED / 2)
+        .min(len.saturating_sub(MAX_QUOTED));
+    let mut cut: String = line.chars().skip(start).take(MAX_QUOTED).collect();
+    let mut col = col - start.min(col);
+    if start > 0 {
+        cut.insert_str(0, "...");
+        col += 3;
+    }
+    if start + MAX_QUOTED < len {
+        cut.push_str("...");
+    }
+    (cut, col)
+}
+
 /// Format one diagnostic as text, rustc style.
 pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     let mut out = String::new();
@@ -102,14 +127,14 @@ pub fn format(d: &Diagnostic, files: &Files, style: Style) -> String {
     if let Some(p) = d.pos
         && let Some(line) = files.line_text(p)
     {
-        let shown = if d.rule.as_deref() == Some("NX105") {
+        let masked = if d.rule.as_deref() == Some("NX105") {
             mask_value_at(&line, p.col)
         } else {
             mask_line(&line)
         };
+        let (shown, col) = window(&masked, (p.col as usize).saturating_sub(1));
         let num = p.line.to_string();
         let pad = " ".repeat(num.len());
-        let col = (p.col as usize).saturating_sub(1);
         let width = shown
             .chars()
             .skip(col)
@@ -172,7 +197,7 @@ pub fn eprint_all(diags: &[Diagnostic], files: &Files) {
 
 #[cfg(test)]
 mod tests {
-    use super::mask_value_at;
+    use super::*;
 
     #[test]
     fn literal_secret_values_are_masked_where_they_start() {
@@ -185,5 +210,15 @@ mod tests {
             mask_value_at("  - {name: T, value: \"a, b\"}", 22),
             "  - {name: T, value: ***}"
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        assert_eq!(window("a: 1", 3), ("a: 1".to_string(), 3));
+        let line = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let (cut, col) = window(&line, 1000);
+        assert!(cut.len() <= MAX_QUOTED + 6, "{}", cut.len());
+        assert_eq!(cut.chars().nth(col), Some('X'));
+        assert!(cut.starts_with("...") && cut.ends_with("..."));
     }
 }

@@ -59,22 +59,61 @@ pub fn is_secret_key(key: &str) -> bool {
 /// The mask printed instead of a secret value.
 pub const MASK: &str = "***";
 
-/// Mask the value on a `key: value` source line when the key looks secret.
+/// Mask the values of secret-looking keys on a source line: block style
+/// (`  password: hunter2`) and flow style (`{user: x, password: hunter2}`).
 pub fn mask_line(line: &str) -> String {
-    let trimmed = line.trim_start().trim_start_matches("- ");
-    let Some(colon) = trimmed.find(':') else {
-        return line.to_string();
-    };
-    let key = trimmed[..colon].trim().trim_matches(['"', '\'']);
-    let rest = &trimmed[colon + 1..];
-    if !is_secret_key(key)
-        || rest.trim().is_empty()
-        || rest.trim_start().starts_with(['|', '>', '{', '[']) && rest.trim().len() <= 2
-    {
-        return line.to_string();
+    let b = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // A `:` followed by a space or the end of the line ends a key.
+        if b[i] == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') {
+            let key_start = line[..i]
+                .rfind(['{', ',', '[', ' ', '\t'])
+                .map_or(0, |k| k + 1);
+            let key = line[key_start..i].trim().trim_matches(['"', '\'']);
+            let mut j = i + 1;
+            while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+                j += 1;
+            }
+            // Maps, lists and block scalar headers hold no value here.
+            let rest = &line[j..];
+            let structure = rest.starts_with(['{', '['])
+                || (rest.starts_with(['|', '>']) && rest.trim_end().len() <= 2);
+            if is_secret_key(key) && !rest.trim().is_empty() && !structure {
+                let end = value_end(b, j);
+                out.push_str(&line[copied..i + 1]);
+                out.push(' ');
+                out.push_str(MASK);
+                copied = end;
+                i = end.max(i + 1);
+                continue;
+            }
+        }
+        i += 1;
     }
-    let prefix_len = line.len() - trimmed.len() + colon + 1;
-    format!("{} {MASK}", &line[..prefix_len])
+    out.push_str(&line[copied..]);
+    out
+}
+
+/// Where a value starting at `start` ends: the end of the line, or in flow
+/// style the next `,`, `}` or `]` outside quotes.
+fn value_end(b: &[u8], start: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    let mut j = start;
+    while j < b.len() {
+        match (quote, b[j]) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, q @ (b'"' | b'\'')) if j == start => quote = Some(q),
+            (None, b',' | b'}' | b']') => return j,
+            (None, b'#') if j > start && b[j - 1] == b' ' => return j - 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
 }
 
 /// A template or value shortened for a message (long strings cut).
@@ -127,5 +166,13 @@ mod tests {
         assert_eq!(mask_line("  - token: abc"), "  - token: ***");
         assert_eq!(mask_line("  image: nginx"), "  image: nginx");
         assert_eq!(mask_line("  password:"), "  password:");
+        assert_eq!(
+            mask_line("  db: {user: app, password: hunter2, port: 5432}"),
+            "  db: {user: app, password: ***, port: 5432}"
+        );
+        assert_eq!(mask_line("  - {token: \"a, b\"}"), "  - {token: ***}");
+        assert_eq!(mask_line("  apiKey: abc # note"), "  apiKey: *** # note");
+        assert_eq!(mask_line("url: http://x"), "url: http://x");
+        assert_eq!(mask_line("  - api-key: abc"), "  - api-key: ***");
     }
 }

@@ -139,23 +139,28 @@ impl Source for FsSource {
         if meta.is_dir() {
             return Ok(None);
         }
-        if meta.len() > self.max_file_size {
-            return Err(Error::input(format!(
-                "`{rel}` is {} bytes, over the limit of {} bytes",
-                meta.len(),
-                self.max_file_size
-            ))
-            .with_hint("split the file, or raise the limit with --max-file-size"));
+        // A FIFO, socket or device would block or never end: refuse it
+        // before opening it.
+        if !meta.is_file() {
+            return Err(Error::input(format!("`{rel}` is not a regular file"))
+                .in_file(rel.to_string())
+                .with_hint("nexus reads only regular files (no FIFOs, sockets or devices)"));
         }
-        let bytes =
-            fs::read(&real).map_err(|e| Error::input(format!("cannot read `{rel}`: {e}")))?;
-        // The file may have grown between stat and read.
+        if meta.len() > self.max_file_size {
+            return Err(too_big(rel, Some(meta.len()), self.max_file_size));
+        }
+        let file =
+            fs::File::open(&real).map_err(|e| Error::input(format!("cannot read `{rel}`: {e}")))?;
+        // Read at most one byte past the limit: the file may have grown
+        // between the stat and the read.
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        io::Read::read_to_end(
+            &mut io::Read::take(file, self.max_file_size.saturating_add(1)),
+            &mut bytes,
+        )
+        .map_err(|e| Error::input(format!("cannot read `{rel}`: {e}")))?;
         if bytes.len() as u64 > self.max_file_size {
-            return Err(Error::input(format!(
-                "`{rel}` is over the limit of {} bytes",
-                self.max_file_size
-            ))
-            .with_hint("split the file, or raise the limit with --max-file-size"));
+            return Err(too_big(rel, None, self.max_file_size));
         }
         Ok(Some(bytes))
     }
@@ -194,6 +199,99 @@ impl Source for FsSource {
     }
 }
 
+fn too_big(rel: &str, size: Option<u64>, limit: u64) -> Error {
+    let size = size.map_or_else(|| "over".to_string(), |n| format!("{n} bytes,"));
+    Error::input(format!("`{rel}` is {size} over the limit of {limit} bytes"))
+        .in_file(rel.to_string())
+        .with_hint("split the file, or raise the limit with --max-file-size")
+}
+
+/// A repository held in memory: for tests and the fuzz targets. Paths are
+/// normalised with [`join_rel`], so nothing can name a file outside it.
+#[derive(Debug, Default, Clone)]
+pub struct MemSource {
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+    max_file_size: u64,
+}
+
+impl MemSource {
+    pub fn new() -> MemSource {
+        MemSource {
+            files: std::collections::BTreeMap::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+
+    /// Add (or replace) a file. Paths that would leave the root are ignored.
+    pub fn insert(&mut self, rel: &str, content: impl Into<Vec<u8>>) -> &mut MemSource {
+        if let Some(path) = join_rel("", rel).filter(|p| !p.is_empty()) {
+            self.files.insert(path, content.into());
+        }
+        self
+    }
+
+    pub fn with_max_file_size(mut self, limit: u64) -> MemSource {
+        self.max_file_size = limit;
+        self
+    }
+}
+
+impl Source for MemSource {
+    fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, Error> {
+        let Some(path) = join_rel("", rel) else {
+            return Err(Error::input(format!("`{rel}` is outside the repository")));
+        };
+        match self.files.get(&path) {
+            Some(b) if b.len() as u64 > self.max_file_size => {
+                Err(too_big(rel, Some(b.len() as u64), self.max_file_size))
+            }
+            Some(b) => Ok(Some(b.clone())),
+            None => Ok(None),
+        }
+    }
+
+    fn list_dir(&self, rel: &str) -> Result<Vec<DirEntry>, Error> {
+        let Some(dir) = join_rel("", rel) else {
+            return Ok(Vec::new());
+        };
+        let prefix = if dir.is_empty() {
+            dir
+        } else {
+            format!("{dir}/")
+        };
+        let mut out: Vec<DirEntry> = Vec::new();
+        for path in self.files.keys() {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            let (name, is_dir) = match rest.split_once('/') {
+                Some((d, _)) => (d, true),
+                None => (rest, false),
+            };
+            if !out.iter().any(|e| e.name == name && e.is_dir == is_dir) {
+                out.push(DirEntry {
+                    name: name.to_string(),
+                    is_dir,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        let Some(dir) = join_rel("", rel) else {
+            return false;
+        };
+        let prefix = format!("{dir}/");
+        dir.is_empty() || self.files.keys().any(|p| p.starts_with(&prefix))
+    }
+
+    fn describe(&self) -> String {
+        "an in-memory repository".to_string()
+    }
+}
+
 /// One file nexus has read.
 #[derive(Debug)]
 pub struct FileInfo {
@@ -206,12 +304,20 @@ pub struct FileInfo {
 /// threads: lookups take a read lock, and a file is added once.
 #[derive(Debug, Default)]
 pub struct Files {
-    files: RwLock<Vec<Arc<FileInfo>>>,
+    files: Arc<RwLock<Vec<Arc<FileInfo>>>>,
 }
 
 impl Files {
     pub fn new() -> Files {
         Files::default()
+    }
+
+    /// Another handle on the same table (files added through either are
+    /// seen by both): lets the template watchdog name files.
+    pub fn share(&self) -> Files {
+        Files {
+            files: Arc::clone(&self.files),
+        }
     }
 
     pub fn add(&self, path: String, text: Arc<str>) -> FileId {
@@ -275,6 +381,30 @@ mod tests {
         assert_eq!(join_rel("environments", "../../x.yaml"), None);
         assert_eq!(join_rel("environments", "/etc/passwd"), None);
         assert_eq!(join_rel("", "a/../../b"), None);
+    }
+
+    #[test]
+    fn mem_source_lists_and_reads() {
+        let mut m = MemSource::new();
+        m.insert("environments/base.yaml", "a: 1\n")
+            .insert("environments/prod/env.yaml", "")
+            .insert("../outside.yaml", "x");
+        let names: Vec<_> = m
+            .list_dir("environments")
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .into_iter()
+            .map(|e| (e.name, e.is_dir))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("base.yaml".to_string(), false), ("prod".to_string(), true)]
+        );
+        assert!(m.is_dir("environments/prod"));
+        assert!(!m.is_dir("environments/base.yaml"));
+        assert!(matches!(m.read("environments/base.yaml"), Ok(Some(b)) if b == b"a: 1\n"));
+        assert!(m.read("../outside.yaml").is_err());
+        let small = m.with_max_file_size(2);
+        assert!(small.read("environments/base.yaml").is_err());
     }
 
     #[test]

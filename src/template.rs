@@ -12,6 +12,7 @@ use minijinja::value::{Value as JValue, ValueKind};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
 use crate::error::{Diagnostic, Error};
+use crate::source::Files;
 use crate::yaml::node::{Entry, Map, Node, Pos, Value};
 
 /// Instructions one string may execute before it is stopped.
@@ -24,6 +25,42 @@ pub const MAX_OUTPUT: usize = 1024 * 1024;
 /// A configured minijinja environment, shared by every thread.
 pub struct Templater {
     env: Environment<'static>,
+    /// The run's file table, to name a runaway template's file.
+    files: Option<Files>,
+}
+
+/// A sink for template output that refuses to grow past [`MAX_OUTPUT`],
+/// so a loop that prints stops when the limit is reached rather than after.
+struct CappedOutput(Vec<u8>);
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len().saturating_add(buf.len()) > MAX_OUTPUT {
+            return Err(std::io::Error::other("template output limit reached"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Render a compiled template into a string of at most [`MAX_OUTPUT`] bytes.
+pub fn render_capped(
+    tmpl: &minijinja::Template<'_, '_>,
+    ctx: &JValue,
+) -> Result<String, minijinja::Error> {
+    let mut out = CappedOutput(Vec::new());
+    tmpl.render_captured_to(ctx, &mut out)?;
+    Ok(String::from_utf8(out.0)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// Is this the error [`render_capped`] gives when the output is too long?
+pub fn is_output_limit(e: &minijinja::Error) -> bool {
+    e.kind() == ErrorKind::WriteFailure
 }
 
 impl Default for Templater {
@@ -86,7 +123,15 @@ impl Templater {
         env.set_recursion_limit(RECURSION_LIMIT);
         env.set_keep_trailing_newline(true);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        Templater { env }
+        Templater { env, files: None }
+    }
+
+    /// A templater that names files (through `files`) when the watchdog
+    /// ([`crate::guard`]) stops a runaway template.
+    pub fn with_files(files: &Files) -> Templater {
+        let mut t = Templater::new();
+        t.files = Some(files.share());
+        t
     }
 
     pub fn env(&self) -> &Environment<'static> {
@@ -99,6 +144,7 @@ impl Templater {
 
     /// Render one string found at `pos`. Returns the new value.
     pub fn render_string(&self, s: &str, pos: Pos, ctx: &JValue) -> Result<Value, TemplateError> {
+        let _watched = crate::guard::enter(|| crate::guard::describe(self.files.as_ref(), pos));
         let result = match single_expression(s) {
             Some(expr) => self
                 .env
@@ -115,12 +161,19 @@ impl Templater {
                     }
                 })
                 .map(|v| from_jinja(&v, pos)),
-            None => self.env.render_str(s, ctx).map(Value::Str),
+            None => self
+                .env
+                .template_from_str(s)
+                .and_then(|t| render_capped(&t, ctx))
+                .map(Value::Str),
         };
         match result {
             Ok(Value::Str(out)) if out.len() > MAX_OUTPUT => Err(TemplateError::Fatal(format!(
                 "the template produced {} bytes, over the limit of {MAX_OUTPUT}",
                 out.len()
+            ))),
+            Err(e) if is_output_limit(&e) => Err(TemplateError::Fatal(format!(
+                "the template produced more than the limit of {MAX_OUTPUT} bytes"
             ))),
             Ok(v) => Ok(v),
             Err(e) => Err(classify(e, s)),
@@ -139,23 +192,33 @@ impl Templater {
         match &mut node.value {
             Value::Str(s) if has_template(s) => match self.render_string(s, node.pos, ctx) {
                 Ok(v) => node.value = v,
-                Err(TemplateError::Finding(msg, hint)) => {
-                    let mut d = Diagnostic::error(msg)
-                        .with_rule("TEMPLATE")
-                        .at(node.pos)
-                        .with_path(path.clone());
-                    if let Some(h) = hint {
-                        d = d.with_hint(h);
+                Err(e) => {
+                    // A template under a secret-looking key is not quoted.
+                    let e = if path.split('.').any(crate::secrets::is_secret_key) {
+                        e.masking(s)
+                    } else {
+                        e
+                    };
+                    match e {
+                        TemplateError::Finding(msg, hint) => {
+                            let mut d = Diagnostic::error(msg)
+                                .with_rule("TEMPLATE")
+                                .at(node.pos)
+                                .with_path(path.clone());
+                            if let Some(h) = hint {
+                                d = d.with_hint(h);
+                            }
+                            issues.push(d);
+                        }
+                        TemplateError::Fatal(msg) => {
+                            return Err(Error::from(
+                                Diagnostic::error(msg)
+                                    .at(node.pos)
+                                    .with_path(path.clone())
+                                    .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
+                            ));
+                        }
                     }
-                    issues.push(d);
-                }
-                Err(TemplateError::Fatal(msg)) => {
-                    return Err(Error::from(
-                        Diagnostic::error(msg)
-                            .at(node.pos)
-                            .with_path(path.clone())
-                            .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
-                    ));
                 }
             },
             Value::Seq(items) => {
@@ -192,6 +255,19 @@ pub enum TemplateError {
     Finding(String, Option<String>),
     /// The template hit a resource bound: the input is unusable (exit 2).
     Fatal(String),
+}
+
+impl TemplateError {
+    /// The same error with the template text `src` replaced by the mask,
+    /// for templates under secret-looking keys.
+    pub fn masking(self, src: &str) -> TemplateError {
+        let quoted = crate::secrets::shorten(src);
+        let mask = |m: String| m.replace(&quoted, crate::secrets::MASK);
+        match self {
+            TemplateError::Finding(m, h) => TemplateError::Finding(mask(m), h),
+            TemplateError::Fatal(m) => TemplateError::Fatal(mask(m)),
+        }
+    }
 }
 
 fn classify(e: minijinja::Error, src: &str) -> TemplateError {

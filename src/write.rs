@@ -82,14 +82,15 @@ pub fn diff(
     outputs: &BTreeMap<String, &str>,
 ) -> Result<Changes, Error> {
     let mut changes = Changes::default();
-    let results: Vec<(String, Option<Vec<u8>>)> = outputs
+    let results: Vec<(String, Existing)> = outputs
         .par_iter()
-        .map(|(path, _)| (path.clone(), fs::read(root.join(path)).ok()))
+        .map(|(path, _)| (path.clone(), existing(&root.join(path))))
         .collect();
     for (path, existing) in results {
         match existing {
-            None => changes.add.push(path),
-            Some(bytes) => {
+            Existing::Missing => changes.add.push(path),
+            Existing::Other => changes.blocked.push(path),
+            Existing::File(bytes) => {
                 if !is_managed(&bytes) {
                     changes.blocked.push(path);
                 } else if bytes != outputs[&path].as_bytes() {
@@ -99,7 +100,18 @@ pub fn diff(
         }
     }
     let mut seen = BTreeSet::new();
+    let real = if root.exists() {
+        Some(
+            fs::canonicalize(root)
+                .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))?,
+        )
+    } else {
+        None
+    };
     for scope in scopes {
+        if let Some(real) = &real {
+            confined(real, &root.join(scope))?;
+        }
         let (files, _) = walk(root, &root.join(scope))?;
         for rel in files {
             if outputs.contains_key(&rel) || !seen.insert(rel.clone()) {
@@ -118,6 +130,57 @@ pub fn diff(
     Ok(changes)
 }
 
+/// What is at an output path.
+enum Existing {
+    Missing,
+    File(Vec<u8>),
+    /// A symlink, directory or special file: never read, written or removed.
+    Other,
+}
+
+fn existing(path: &Path) -> Existing {
+    match fs::symlink_metadata(path) {
+        Err(_) => Existing::Missing,
+        Ok(m) if m.file_type().is_file() => match fs::read(path) {
+            Ok(b) => Existing::File(b),
+            Err(_) => Existing::Other,
+        },
+        Ok(_) => Existing::Other,
+    }
+}
+
+/// Refuse to work in `dir` (or write `file`) if it resolves, through
+/// symlinks, outside the output root `real_root`.
+pub fn confined(real_root: &Path, dir: &Path) -> Result<(), Error> {
+    let mut existing = dir.to_path_buf();
+    while !existing.exists() {
+        if !existing.pop() {
+            break;
+        }
+    }
+    let real = fs::canonicalize(&existing)
+        .map_err(|e| Error::input(format!("cannot resolve {}: {e}", existing.display())))?;
+    if real.starts_with(real_root) {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "{} resolves to {}, outside the output directory {}",
+            dir.display(),
+            real.display(),
+            real_root.display()
+        ))
+        .with_hint("a symlink inside the output directory points elsewhere; remove it so nexus writes only where it should"))
+    }
+}
+
+/// The real path of the output root (created if needed).
+fn real_root(root: &Path) -> Result<PathBuf, Error> {
+    fs::create_dir_all(root)
+        .map_err(|e| Error::input(format!("cannot create {}: {e}", root.display())))?;
+    fs::canonicalize(root)
+        .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))
+}
+
 fn read_head(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut f = fs::File::open(path).ok()?;
@@ -130,7 +193,9 @@ fn read_head(path: &Path) -> Option<Vec<u8>> {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Write `content` to `path` atomically: temp file in the same directory,
-/// renamed over the target.
+/// renamed over the target. A concurrent render may remove a directory it
+/// found empty just as this one creates it, so a vanished directory is
+/// created again (a few times).
 ///
 /// The temp file is not `fsync`ed. What the spec promises is atomicity (a
 /// reader, or a render killed at any moment, sees the old file or the new
@@ -140,6 +205,16 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// file whose bytes differ), and it made a 2,000-app render spend most of
 /// its wall time waiting for the disk (8,000 flushes).
 pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match write_once(path, content) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 5 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+fn write_once(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path
@@ -204,15 +279,46 @@ pub fn apply(
                 .collect(),
         ));
     }
+    let real = real_root(root)?;
+    for scope in scopes {
+        confined(&real, &root.join(scope))?;
+    }
     let to_write: Vec<&String> = changes.add.iter().chain(&changes.change).collect();
+    // Every directory on the way must stay inside the output root.
+    let dirs: BTreeSet<PathBuf> = to_write
+        .iter()
+        .filter_map(|rel| root.join(rel).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &dirs {
+        confined(&real, dir)?;
+    }
     let failures: Vec<Diagnostic> = to_write
         .par_iter()
         .filter_map(|rel| {
-            write_atomic(&root.join(rel), outputs[*rel].as_bytes())
-                .err()
-                .map(|e| {
-                    Diagnostic::error(format!("cannot write {}: {e}", root.join(rel).display()))
+            let path = root.join(rel);
+            let written = path
+                .parent()
+                .map_or(Ok(()), fs::create_dir_all)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    // Created directories are checked again: a symlink may
+                    // have appeared since.
+                    match path.parent() {
+                        Some(d) => confined(&real, d).map_err(|e| {
+                            e.diagnostics
+                                .first()
+                                .map(|d| d.message.clone())
+                                .unwrap_or_default()
+                        }),
+                        None => Ok(()),
+                    }
                 })
+                .and_then(|()| {
+                    write_atomic(&path, outputs[*rel].as_bytes()).map_err(|e| e.to_string())
+                });
+            written
+                .err()
+                .map(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
         })
         .collect();
     if !failures.is_empty() {
@@ -220,8 +326,11 @@ pub fn apply(
     }
     for rel in &changes.remove {
         let path = root.join(rel);
-        // Check the header again right before removing.
-        if read_head(&path).is_some_and(|h| is_managed(&h)) {
+        // Check the header again right before removing; never follow or
+        // remove a symlink, and never anything outside the root.
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        let inside = path.parent().is_some_and(|d| confined(&real, d).is_ok());
+        if regular && inside && read_head(&path).is_some_and(|h| is_managed(&h)) {
             fs::remove_file(&path)
                 .map_err(|e| Error::input(format!("cannot remove {}: {e}", path.display())))?;
         }

@@ -75,6 +75,8 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    // Hostile templates end the run (exit 2) instead of exhausting memory.
+    crate::guard::start(crate::guard::Limits::default());
     let result = match &cli.command {
         Command::Render(a) => render::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
@@ -190,7 +192,21 @@ pub fn output_root(
     force: bool,
 ) -> Result<(PathBuf, String), Error> {
     let Some(out) = out else {
-        return Ok((root.join("deploy"), "deploy".to_string()));
+        let deploy = root.join("deploy");
+        // `deploy` itself may be a symlink: it must stay in the repository.
+        if let Ok(real) = std::fs::canonicalize(&deploy) {
+            let repo = std::fs::canonicalize(root)
+                .map_err(|e| Error::input(format!("cannot open the repository: {e}")))?;
+            if (!real.starts_with(&repo) || real == repo) && !force {
+                return Err(Error::input(format!(
+                    "`deploy` resolves to `{}`, outside the repository",
+                    real.display()
+                ))
+                .in_file("deploy")
+                .with_hint("nexus writes only inside the repository; replace the symlink with a directory, or pass --force"));
+            }
+        }
+        return Ok((deploy, "deploy".to_string()));
     };
     let cwd = std::env::current_dir()
         .map_err(|e| Error::input(format!("cannot read the current directory: {e}")))?;

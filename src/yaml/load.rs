@@ -29,7 +29,8 @@ pub struct Limits {
     /// it is used.
     pub max_depth: usize,
     /// Maximum number of nodes that alias expansion (`*name`) may create
-    /// over the whole stream.
+    /// over the whole stream. A scalar counts one node per 64 bytes, so a
+    /// long string aliased many times is refused too.
     pub max_alias_nodes: usize,
 }
 
@@ -455,6 +456,9 @@ impl<'a> Loader<'a> {
         let mut pos = self.pos(mark);
         let tag = TagKind::of(tag);
         let plain = style == TScalarStyle::Plain;
+        // Long scalars weigh more, so aliasing a huge string many times is
+        // refused like aliasing a huge map.
+        let weight = scalar_weight(&text);
         if self.wants_key() {
             let merge = plain && ((tag == TagKind::None && text == "<<") || tag == TagKind::Merge);
             if anchor != 0 {
@@ -463,7 +467,7 @@ impl<'a> Loader<'a> {
                     anchor,
                     Anchored {
                         node: Node::new(value, pos),
-                        count: 1,
+                        count: weight,
                         height: 0,
                         key_text: Some(key_text(text.clone(), plain, tag)),
                     },
@@ -479,19 +483,33 @@ impl<'a> Loader<'a> {
             }
         }
         let key_text = (anchor != 0).then(|| key_text(text.clone(), plain, tag));
-        let node = Node::new(scalar_value(text, plain, tag, pos)?, pos);
+        let secret = match self.stack.last() {
+            Some(Frame {
+                kind: Kind::Map { key: Some(k), .. },
+                ..
+            }) => crate::secrets::is_secret_key(&k.text),
+            _ => false,
+        };
+        let value = scalar_value(text, plain, tag, pos).map_err(|mut e| {
+            // Never quote a value under a secret-looking key.
+            if secret {
+                e.message = format!("the value is not a valid {}", tag.name());
+            }
+            e
+        })?;
+        let node = Node::new(value, pos);
         if let Some(key_text) = key_text {
             self.anchors.insert(
                 anchor,
                 Anchored {
                     node: node.clone(),
-                    count: 1,
+                    count: weight,
                     height: 0,
                     key_text: Some(key_text),
                 },
             );
         }
-        self.deliver(node, 1, 0, empty_doc)
+        self.deliver(node, weight, 0, empty_doc)
     }
 
     /// Record a map key in the innermost (map) frame.
@@ -684,6 +702,11 @@ impl<'a> Loader<'a> {
         }
         Ok(())
     }
+}
+
+/// What a scalar counts for in the alias budget: one node per 64 bytes.
+fn scalar_weight(text: &str) -> usize {
+    1 + text.len() / 64
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -1232,6 +1255,25 @@ m4:
             ..Limits::default()
         };
         assert!(parse_one("a: &a [1, 2]\nb: [*a, *a]\n", F, &small).is_ok());
+    }
+
+    #[test]
+    fn aliasing_a_long_string_many_times_is_refused() {
+        // 1 MiB aliased 1,000 times would be 1 GiB in memory.
+        let mut doc = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
+        doc.push_str(&vec!["*a"; 1000].join(","));
+        doc.push_str("]\n");
+        let e = err(&doc);
+        assert!(
+            e.message.starts_with("alias expansion exceeds"),
+            "{}",
+            e.message
+        );
+        // A short string aliased as often is fine.
+        let mut ok = String::from("a: &a short\nb: [");
+        ok.push_str(&vec!["*a"; 1000].join(","));
+        ok.push_str("]\n");
+        assert!(parse_one(&ok, F, &Limits::default()).is_ok());
     }
 
     #[test]

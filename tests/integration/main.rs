@@ -5,6 +5,8 @@ mod check;
 mod core_commands;
 mod core_errors;
 mod core_render;
+mod fuzz_regressions;
+mod hardening;
 mod hook;
 mod init;
 mod lint_config;
