@@ -472,7 +472,7 @@ fn schema_check(cx: &mut Ctx, root: &Node) {
     let mut problems: Vec<(String, Pos)> = validator
         .iter_errors(&instance)
         .map(|e| {
-            let pointer = e.instance_path.as_str().to_string();
+            let pointer = e.instance_path().as_str().to_string();
             let mut node = root;
             for seg in pointer.split('/').skip(1) {
                 let seg = seg.replace("~1", "/").replace("~0", "~");

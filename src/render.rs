@@ -439,7 +439,7 @@ fn finish(
 /// sixth of the memory of a large render.
 pub fn values(app: &AppSpec, env: &EnvInfo) -> Output {
     let mut text = header(&env.name);
-    emit::write(&app.values, &mut text);
+    emit::write(app.values(), &mut text);
     Output {
         path: format!("{}/values/{}.yaml", env.name, app.name),
         kind: OutputKind::Values,

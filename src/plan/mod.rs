@@ -40,8 +40,13 @@ pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
         let EnvRender {
             env, apps, outputs, ..
         } = r;
-        let mut values: BTreeMap<String, Node> =
-            apps.into_iter().map(|a| (a.name, a.values)).collect();
+        let mut values: BTreeMap<String, Node> = apps
+            .into_iter()
+            .map(|a| {
+                let v = a.values().clone();
+                (a.name, v)
+            })
+            .collect();
         for o in outputs {
             // A values file's object is left null by the renderer; its
             // content is the app's values.

@@ -169,8 +169,8 @@ fn compact(v: &Json) -> String {
 /// (`values`, or empty); `root` is the schema the validator was built from;
 /// `base` is the pointer of the validated instance in the whole document.
 pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str) -> Explained {
-    let pointer = format!("{base}{}", err.instance_path.as_str());
-    let schema_path = err.schema_path.as_str();
+    let pointer = format!("{base}{}", err.instance_path().as_str());
+    let schema_path = err.schema_path().as_str();
     let rel = dotted(&pointer);
     let name = match (prefix.is_empty(), rel.is_empty()) {
         (_, true) if prefix.is_empty() => "the document".to_string(),
@@ -178,11 +178,11 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
         _ => format!("`{rel}`"),
     };
     let secret = tokens(&pointer).last().is_some_and(|k| is_secret_key(k));
-    let got = describe(&err.instance, secret);
+    let got = describe(err.instance(), secret);
     let mut hint = None;
     let mut out_pointer = pointer.clone();
     let mut missing_key = false;
-    let message = match &err.kind {
+    let message = match &err.kind() {
         Kind::Type { .. } => {
             let types = schema_at(root, schema_path)
                 .map(|t| match t {
@@ -198,15 +198,15 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
             if types
                 .iter()
                 .any(|t| t == "integer" || t == "number" || t == "boolean")
-                && err.instance.as_str().is_some_and(looks_typed)
+                && err.instance().as_str().is_some_and(looks_typed)
             {
                 hint = Some("remove the quotes so YAML reads a number or boolean".into());
-            } else if types.iter().any(|t| t == "string") && !err.instance.is_string() {
+            } else if types.iter().any(|t| t == "string") && !err.instance().is_string() {
                 hint = Some("quote the value".into());
             }
             format!("{name} must be {}, got {got}", type_list(&types))
         }
-        Kind::AnyOf | Kind::OneOfNotValid => {
+        Kind::AnyOf { .. } | Kind::OneOfNotValid { .. } => {
             let alts: Vec<Json> = schema_at(root, schema_path)
                 .and_then(Json::as_array)
                 .cloned()
@@ -214,11 +214,11 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
             let (templates, plain): (Vec<Json>, Vec<Json>) =
                 alts.into_iter().partition(|a| is_template_alt(root, a));
             let types = union_types(root, &plain, 0);
-            let actual = json_type(&err.instance);
+            let actual = json_type(err.instance());
             let fits = types
                 .iter()
                 .any(|t| t == actual || (t == "number" && actual == "integer"));
-            if !templates.is_empty() && err.instance.is_string() {
+            if !templates.is_empty() && err.instance().is_string() {
                 hint =
                     Some("a template expression such as \"{{ vars.x }}\" is also accepted".into());
             }
@@ -228,7 +228,7 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
                 format!("{name} matches none of the allowed forms, got {got}")
             }
         }
-        Kind::OneOfMultipleValid => {
+        Kind::OneOfMultipleValid { .. } => {
             format!("{name} matches more than one of the allowed forms (`oneOf`)")
         }
         Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
@@ -313,7 +313,7 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
             format!("{name} must not match {what}")
         }
         Kind::PropertyNames { error } => {
-            let key = compact(&error.instance);
+            let key = compact(error.instance());
             format!(
                 "{name} has a key `{key}` the schema does not allow: {}",
                 error

@@ -236,20 +236,20 @@ fn collect(
     out: &mut Vec<(messages::Explained, String)>,
 ) {
     for err in validator.iter_errors(instance) {
-        let at = format!("{base}{}", err.instance_path.as_str());
+        let at = format!("{base}{}", err.instance_path().as_str());
         if depth < 16
             && matches!(
-                err.kind,
-                ValidationErrorKind::AnyOf | ValidationErrorKind::OneOfNotValid
+                err.kind(),
+                ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
             )
             && let Some(sub) =
-                messages::single_alternative(root, err.schema_path.as_str(), &err.instance)
+                messages::single_alternative(root, err.schema_path().as_str(), err.instance())
             && let Ok(v) = jsonschema::options()
                 .should_validate_formats(true)
                 .build(&sub)
         {
             let before = out.len();
-            collect(&v, &sub, &err.instance, &at, prefix, depth + 1, out);
+            collect(&v, &sub, err.instance(), &at, prefix, depth + 1, out);
             if out.len() > before {
                 continue;
             }
@@ -287,7 +287,7 @@ fn check_outputs(
     if let Some(a) = app
         && let Some(schema) = set.values_for(a)
     {
-        let (json, pos) = to_json(&a.values);
+        let (json, pos) = to_json(a.values());
         out.extend(errors(schema, &json, &pos, "values", |e, p| {
             let p = if e.missing_key { in_own(p) } else { p };
             let mut d =

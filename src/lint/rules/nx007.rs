@@ -101,7 +101,7 @@ fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
                     .map(str::to_string)
             })
             .unwrap_or_else(|| app.name.clone());
-        let fullname = app.values.get("fullnameOverride").and_then(|n| {
+        let fullname = app.values().get("fullnameOverride").and_then(|n| {
             n.as_str()
                 .filter(|s| !s.is_empty())
                 .map(|s| (s.to_string(), n))

@@ -44,7 +44,7 @@ fn bad_tag(tag: &str) -> bool {
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let hint = "set an explicit version tag (or pin a digest)";
-    for img in workload::images(&cx.app.values, &cx.app.manifests) {
+    for img in workload::images(cx.app.values(), &cx.app.manifests) {
         match img {
             Image::Map {
                 node,

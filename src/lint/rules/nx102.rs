@@ -46,7 +46,7 @@ app:
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let hint = "pin the image by digest: `digest: sha256:<64 hex>` (or `image@sha256:...`)";
-    for img in workload::images(&cx.app.values, &cx.app.manifests) {
+    for img in workload::images(cx.app.values(), &cx.app.manifests) {
         match img {
             Image::Map {
                 node,

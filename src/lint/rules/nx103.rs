@@ -99,7 +99,7 @@ fn check_resources(cx: &AppCx, out: &mut Sink, res: &Node, path: &str) {
 }
 
 fn check(cx: &AppCx, out: &mut Sink) {
-    let values = &cx.app.values;
+    let values = cx.app.values();
     let mut found = false;
     workload::walk_maps(values, &mut |path, m| {
         if let Some(res) = m.get("resources") {

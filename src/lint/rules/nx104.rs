@@ -49,7 +49,7 @@ app:
 const HINT: &str = "run at least 2 replicas (`replicaCount: 2`) or autoscale with `autoscaling: {enabled: true, minReplicas: 2}`";
 
 fn check(cx: &AppCx, out: &mut Sink) {
-    let values = &cx.app.values;
+    let values = cx.app.values();
     let mut seen = false;
     workload::walk_maps(values, &mut |path, m| {
         let replicas = m

@@ -179,7 +179,7 @@ fn is_secret_key_soft(k: &str) -> bool {
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let mut path = "app.values".to_string();
-    walk(cx, out, &cx.app.values, &mut path, false);
+    walk(cx, out, cx.app.values(), &mut path, false);
     for (i, obj) in cx.app.manifests.iter().enumerate() {
         let kind = obj.get("kind").and_then(Node::as_str).unwrap_or("");
         if kind == "Secret" {
