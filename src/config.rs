@@ -397,7 +397,7 @@ fn parse_rules(cx: &mut Ctx, node: &Node, cfg: &mut Config) {
             Value::Map(sm) => {
                 let mut severity = None;
                 let mut envs = None;
-                for (k, v) in sm {
+                for (k, v) in sm.iter() {
                     match k.as_str() {
                         "severity" => severity = cx.severity(&v.node, rule),
                         "envs" => {

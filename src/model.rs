@@ -439,7 +439,7 @@ pub fn app_spec(
     if let Some(n) = app.get("lintIgnore") {
         match &n.value {
             Value::Map(m) => {
-                for (rule, e) in m {
+                for (rule, e) in m.iter() {
                     match &e.node.value {
                         Value::Str(s) => lint_ignore.push((rule.clone(), s.clone(), e.key_pos)),
                         Value::Null => {}

@@ -360,7 +360,7 @@ impl Project {
         if let Some(p) = doc.get("projects") {
             match &p.value {
                 Value::Map(m) => {
-                    for (name, e) in m {
+                    for (name, e) in m.iter() {
                         if !e.node.is_null() {
                             if e.node.as_map().is_none() {
                                 return Err(Error::from(

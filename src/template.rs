@@ -346,7 +346,7 @@ pub fn from_jinja(v: &JValue, pos: Pos) -> Value {
                     );
                 }
             }
-            Value::Map(m)
+            Value::Map(Box::new(m))
         }
         _ => Value::Str(v.to_string()),
     }

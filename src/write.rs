@@ -82,21 +82,27 @@ pub fn diff(
     outputs: &BTreeMap<String, &str>,
 ) -> Result<Changes, Error> {
     let mut changes = Changes::default();
-    let results: Vec<(String, Existing)> = outputs
+    // Each file is compared where it is read, so at most one existing file
+    // per thread is in memory (not the whole tree).
+    let results: Vec<(String, State)> = outputs
         .par_iter()
-        .map(|(path, _)| (path.clone(), existing(&root.join(path))))
+        .map(|(path, content)| {
+            let state = match existing(&root.join(path)) {
+                Existing::Missing => State::Add,
+                Existing::Other => State::Blocked,
+                Existing::File(bytes) if !is_managed(&bytes) => State::Blocked,
+                Existing::File(bytes) if bytes != content.as_bytes() => State::Change,
+                Existing::File(_) => State::Same,
+            };
+            (path.clone(), state)
+        })
         .collect();
-    for (path, existing) in results {
-        match existing {
-            Existing::Missing => changes.add.push(path),
-            Existing::Other => changes.blocked.push(path),
-            Existing::File(bytes) => {
-                if !is_managed(&bytes) {
-                    changes.blocked.push(path);
-                } else if bytes != outputs[&path].as_bytes() {
-                    changes.change.push(path);
-                }
-            }
+    for (path, state) in results {
+        match state {
+            State::Add => changes.add.push(path),
+            State::Blocked => changes.blocked.push(path),
+            State::Change => changes.change.push(path),
+            State::Same => {}
         }
     }
     let mut seen = BTreeSet::new();
@@ -128,6 +134,14 @@ pub fn diff(
     changes.remove.sort();
     changes.unmanaged.sort();
     Ok(changes)
+}
+
+/// How an output compares with what is on disk.
+enum State {
+    Add,
+    Blocked,
+    Change,
+    Same,
 }
 
 /// What is at an output path.

@@ -88,7 +88,7 @@ fn loc(project: &Project, pos: Pos) -> String {
 fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
     match &node.value {
         Value::Map(m) if !m.is_empty() => {
-            for (k, e) in m {
+            for (k, e) in m.iter() {
                 leaves(&e.node, &format!("{path}.{k}"), out);
             }
         }

@@ -27,7 +27,7 @@ pub fn walk_maps<'a>(values: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
                     return;
                 }
                 f(path, node);
-                for (k, e) in m {
+                for (k, e) in m.iter() {
                     let len = path.len();
                     path.push('.');
                     path.push_str(k);

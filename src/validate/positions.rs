@@ -129,7 +129,7 @@ fn convert(node: &Node, key_pos: Option<Pos>, pointer: &mut String, pos: &mut Po
         }
         Value::Map(m) => {
             let mut out = JMap::new();
-            for (k, e) in m {
+            for (k, e) in m.iter() {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape(k));

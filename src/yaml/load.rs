@@ -607,7 +607,7 @@ impl<'a> Loader<'a> {
                 if key.is_some() {
                     return Err(internal(frame.pos));
                 }
-                Value::Map(apply_merges(map, merges))
+                Value::Map(Box::new(apply_merges(map, merges)))
             }
         };
         let node = Node::new(value, frame.pos);
@@ -775,11 +775,11 @@ fn merge_sources(node: Node) -> Result<Vec<Map>, YamlError> {
         .hint("use `<<: *anchor` where the anchor names a map")
     };
     match node.value {
-        Value::Map(m) => Ok(vec![m]),
+        Value::Map(m) => Ok(vec![*m]),
         Value::Seq(items) => items
             .into_iter()
             .map(|n| match n.value {
-                Value::Map(m) => Ok(m),
+                Value::Map(m) => Ok(*m),
                 _ => Err(bad(&n)),
             })
             .collect(),

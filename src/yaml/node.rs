@@ -54,7 +54,7 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(Map),
+    Map(Box<Map>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +95,7 @@ impl Node {
     }
 
     pub fn map(pos: Pos) -> Node {
-        Node::new(Value::Map(Map::new()), pos)
+        Node::new(Value::Map(Box::default()), pos)
     }
 
     pub fn as_map(&self) -> Option<&Map> {

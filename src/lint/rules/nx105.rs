@@ -116,7 +116,7 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, secret_paren
                     .with_hint(HINT),
                 );
             }
-            for (k, e) in m {
+            for (k, e) in m.iter() {
                 if matches!(k.as_str(), "valueFrom" | "secretKeyRef" | "secretRef") {
                     continue;
                 }
