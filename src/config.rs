@@ -524,6 +524,18 @@ mod tests {
         parse(&root, &disc(), &["NX002", "NX107", "NX103"], FileId(0))
     }
 
+    /// The first diagnostic of a config nexus must refuse.
+    fn refused(text: &str) -> crate::error::Diagnostic {
+        match load(text) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e
+                .diagnostics
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("no diagnostic")),
+        }
+    }
+
     #[test]
     fn settings_apply_per_environment_and_group() {
         let c = load("protectedEnvs: [prod]\nlint:\n  rules:\n    NX002: {severity: error, envs: [prod]}\n    NX107: off\n  requiredLabels: [team]\n  parity: [[stage, prod]]\n")
@@ -550,44 +562,23 @@ mod tests {
 
     #[test]
     fn typos_are_errors_with_hints() {
-        let e = load("protectedEnv: [prod]\n")
-            .err()
-            .unwrap_or_else(|| panic!("accepted"));
-        assert_eq!(
-            e.diagnostics[0].hint.as_deref(),
-            Some("did you mean `protectedEnvs`?")
-        );
-        let e = load("lint:\n  rules:\n    NX10: off\n")
-            .err()
-            .unwrap_or_else(|| panic!("accepted"));
+        let e = refused("protectedEnv: [prod]\n");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `protectedEnvs`?"));
+        let e = refused("lint:\n  rules:\n    NX10: off\n");
         assert!(
-            e.diagnostics[0]
-                .message
-                .contains("unknown lint rule `NX10`"),
-            "{e}"
+            e.message.contains("unknown lint rule `NX10`"),
+            "{}",
+            e.message
         );
-        let e = load("lint:\n  rules:\n    NX002: eror\n")
-            .err()
-            .unwrap_or_else(|| panic!("accepted"));
-        assert_eq!(
-            e.diagnostics[0].hint.as_deref(),
-            Some("did you mean `error`?")
-        );
-        let e = load("protectedEnvs: [prdo]\n")
-            .err()
-            .unwrap_or_else(|| panic!("accepted"));
-        assert_eq!(
-            e.diagnostics[0].hint.as_deref(),
-            Some("did you mean `prod`?")
-        );
-        let e = load("protectedEnvs: [prod, prod]\n")
-            .err()
-            .unwrap_or_else(|| panic!("accepted"));
+        let e = refused("lint:\n  rules:\n    NX002: eror\n");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `error`?"));
+        let e = refused("protectedEnvs: [prdo]\n");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `prod`?"));
+        let e = refused("protectedEnvs: [prod, prod]\n");
         assert!(
-            e.diagnostics[0]
-                .message
-                .contains("schemas/nexus.schema.json"),
-            "{e}"
+            e.message.contains("schemas/nexus.schema.json"),
+            "{}",
+            e.message
         );
     }
 }

@@ -307,7 +307,7 @@ impl AppCx<'_> {
             .doc
             .get("app")
             .and_then(Node::as_map)
-            .and_then(|m| m.get("values").or_else(|| m.get("values!")));
+            .and_then(|m| m.get("values"));
         match entry {
             Some(e) => {
                 let key = Node::null(e.key_pos);

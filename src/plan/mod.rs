@@ -41,11 +41,8 @@ pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
             env, apps, outputs, ..
         } = r;
         let mut values: BTreeMap<String, Node> = apps
-            .into_iter()
-            .map(|a| {
-                let v = a.values().clone();
-                (a.name, v)
-            })
+            .iter()
+            .map(|a| (a.name.clone(), a.values().clone()))
             .collect();
         for o in outputs {
             // A values file's object is left null by the renderer; its

@@ -182,7 +182,7 @@ pub fn explain(err: &ValidationError<'_>, root: &Json, prefix: &str, base: &str)
     let mut hint = None;
     let mut out_pointer = pointer.clone();
     let mut missing_key = false;
-    let message = match &err.kind() {
+    let message = match err.kind() {
         Kind::Type { .. } => {
             let types = schema_at(root, schema_path)
                 .map(|t| match t {
