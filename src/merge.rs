@@ -242,7 +242,7 @@ impl Merger {
             {
                 let mut out = Map::with_capacity(om.len());
                 self.merge_maps(&mut out, om, mode)?;
-                Ok(Node::new(Value::Map(Box::new(out)), over.pos))
+                Ok(Node::new(Value::Map(out), over.pos))
             }
             _ => Ok(over.clone()),
         }
@@ -474,7 +474,7 @@ mod tests {
                         },
                     );
                 }
-                Value::Map(Box::new(m))
+                Value::Map(m)
             }
         };
         Node::new(value, pos)
@@ -513,10 +513,10 @@ mod tests {
                     "app".into(),
                     Entry {
                         key_pos: l.pos,
-                        node: Node::new(Value::Map(Box::new(app)), l.pos),
+                        node: Node::new(Value::Map(app), l.pos),
                     },
                 );
-                m.merge_layer(&mut base, &Node::new(Value::Map(Box::new(doc)), l.pos))
+                m.merge_layer(&mut base, &Node::new(Value::Map(doc), l.pos))
                     .unwrap_or_else(|e| panic!("{e}"));
             }
             let got = base

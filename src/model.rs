@@ -206,8 +206,10 @@ pub fn argo_settings(doc: &Node, own_file: &str, errs: &mut Vec<Diagnostic>) -> 
         match &d.value {
             Value::Map(m) => {
                 for k in ["server", "name"] {
-                    if opt_str(d, k, &format!("argocd.destination.{k}"), own_file, errs).is_some() {
-                        destination.insert(k.to_string(), m[k].clone());
+                    if opt_str(d, k, &format!("argocd.destination.{k}"), own_file, errs).is_some()
+                        && let Some(e) = m.get(k)
+                    {
+                        destination.insert(k.to_string(), e.clone());
                     }
                 }
                 if destination.contains_key("server") && destination.contains_key("name") {

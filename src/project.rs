@@ -331,7 +331,7 @@ impl Project {
             .unwrap_or_else(|| JValue::from_iter(Vec::<(String, JValue)>::new()));
         let ctx = make_ctx(vars);
         for key in keys {
-            if let Some(e) = map.get_mut(*key) {
+            if let Some(e) = map.get_mut(key) {
                 let mut path = key.to_string();
                 self.templater
                     .render_tree(&mut e.node, &ctx, &mut path, &mut issues)?;

@@ -166,7 +166,7 @@ pub fn map_node<I: IntoIterator<Item = (String, Node)>>(pairs: I) -> Node {
             },
         );
     }
-    Node::new(Value::Map(Box::new(m)), Pos::GENERATED)
+    Node::new(Value::Map(m), Pos::GENERATED)
 }
 
 fn s(v: &str) -> Node {

@@ -96,6 +96,25 @@ impl FsSource {
         &self.canonical_root
     }
 
+    /// The real path of `rel` when no part of it below the root is a
+    /// symlink (checked without following links, one `lstat` per part):
+    /// the common case, and much cheaper than resolving the whole path.
+    fn plain_path(&self, rel: &str) -> Option<PathBuf> {
+        let mut path = self.root.clone();
+        let mut parts = 0;
+        for part in Path::new(rel).components() {
+            let std::path::Component::Normal(name) = part else {
+                return None;
+            };
+            path.push(name);
+            if fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+                return None;
+            }
+            parts += 1;
+        }
+        (parts > 0).then(|| self.canonical_root.join(rel))
+    }
+
     /// The real path of `rel`, refusing anything that resolves outside the
     /// repository. `Ok(None)` when nothing exists there.
     fn resolve(&self, rel: &str) -> Result<Option<PathBuf>, Error> {
@@ -104,6 +123,9 @@ impl FsSource {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::input(format!("cannot read `{rel}`: {e}"))),
             Ok(_) => {}
+        }
+        if let Some(real) = self.plain_path(rel) {
+            return Ok(Some(real));
         }
         let real = match fs::canonicalize(&path) {
             Ok(p) => p,

@@ -346,7 +346,7 @@ pub fn from_jinja(v: &JValue, pos: Pos) -> Value {
                     );
                 }
             }
-            Value::Map(Box::new(m))
+            Value::Map(m)
         }
         _ => Value::Str(v.to_string()),
     }

@@ -187,6 +187,35 @@ pub fn confined(real_root: &Path, dir: &Path) -> Result<(), Error> {
     }
 }
 
+/// [`confined`] for `root/rel`, where `root` resolves to `real_root`:
+/// directories below the root are looked at one by one without following
+/// links (two or three `lstat`s); a symlink (or anything else that is not a
+/// directory) among them sends the whole path through [`confined`]. Missing directories end the walk: they will be
+/// created inside what was checked.
+fn confined_below(root: &Path, real_root: &Path, rel: &Path) -> Result<(), Error> {
+    let mut dir = root.to_path_buf();
+    for part in rel.components() {
+        let std::path::Component::Normal(name) = part else {
+            return confined(real_root, &root.join(rel));
+        };
+        dir.push(name);
+        match fs::symlink_metadata(&dir) {
+            Err(_) => return Ok(()),
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(_) => return confined(real_root, &root.join(rel)),
+        }
+    }
+    Ok(())
+}
+
+/// The first message of an error, as a diagnostic about `path`.
+fn first_diagnostic(e: Error, path: &Path) -> Diagnostic {
+    e.diagnostics
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Diagnostic::error(format!("cannot write in {}", path.display())))
+}
+
 /// The real path of the output root (created if needed).
 fn real_root(root: &Path) -> Result<PathBuf, Error> {
     fs::create_dir_all(root)
@@ -222,7 +251,10 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let mut attempt = 0;
     loop {
         match write_once(path, content) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 5 => attempt += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 5 => {
+                attempt += 1;
+                fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+            }
             other => return other,
         }
     }
@@ -230,7 +262,6 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
 
 fn write_once(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -298,39 +329,36 @@ pub fn apply(
         confined(&real, &root.join(scope))?;
     }
     let to_write: Vec<&String> = changes.add.iter().chain(&changes.change).collect();
-    // Every directory on the way must stay inside the output root.
-    let dirs: BTreeSet<PathBuf> = to_write
+    // Every directory on the way must stay inside the output root: checked
+    // before it is created (so nothing is created through a symlink) and
+    // again after (a symlink may have appeared since). Once per directory,
+    // not once per file.
+    let dirs: BTreeSet<&Path> = to_write
         .iter()
-        .filter_map(|rel| root.join(rel).parent().map(Path::to_path_buf))
+        .filter_map(|rel| Path::new(rel.as_str()).parent())
         .collect();
-    for dir in &dirs {
-        confined(&real, dir)?;
+    let dir_failures: Vec<Diagnostic> = dirs
+        .par_iter()
+        .filter_map(|rel| {
+            let dir = root.join(rel);
+            confined_below(root, &real, rel)
+                .and_then(|()| {
+                    fs::create_dir_all(&dir)
+                        .map_err(|e| Error::input(format!("cannot create {}: {e}", dir.display())))
+                })
+                .and_then(|()| confined_below(root, &real, rel))
+                .err()
+                .map(|e| first_diagnostic(e, &dir))
+        })
+        .collect();
+    if !dir_failures.is_empty() {
+        return Err(Error::many(dir_failures));
     }
     let failures: Vec<Diagnostic> = to_write
         .par_iter()
         .filter_map(|rel| {
             let path = root.join(rel);
-            let written = path
-                .parent()
-                .map_or(Ok(()), fs::create_dir_all)
-                .map_err(|e| e.to_string())
-                .and_then(|()| {
-                    // Created directories are checked again: a symlink may
-                    // have appeared since.
-                    match path.parent() {
-                        Some(d) => confined(&real, d).map_err(|e| {
-                            e.diagnostics
-                                .first()
-                                .map(|d| d.message.clone())
-                                .unwrap_or_default()
-                        }),
-                        None => Ok(()),
-                    }
-                })
-                .and_then(|()| {
-                    write_atomic(&path, outputs[*rel].as_bytes()).map_err(|e| e.to_string())
-                });
-            written
+            write_atomic(&path, outputs[*rel].as_bytes())
                 .err()
                 .map(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
         })

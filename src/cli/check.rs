@@ -165,8 +165,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             );
         }
     }
-    if stale_count > 0 {
-        return Ok(1);
-    }
-    Ok(if report.has_errors() { 1 } else { 0 })
+    let code = if stale_count > 0 || report.has_errors() {
+        1
+    } else {
+        0
+    };
+    drop(outputs);
+    super::exit_without_freeing((renders, project, report));
+    Ok(code)
 }

@@ -40,7 +40,7 @@ fn find_in_layer<'a>(layer: &'a Node, path: &str) -> Option<(&'a Node, Option<ch
     let parts: Vec<&str> = path.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
         let map = cur.as_map()?;
-        let (node, suffix) = if let Some(e) = map.get(*part) {
+        let (node, suffix) = if let Some(e) = map.get(part) {
             (&e.node, None)
         } else if let Some(e) = map.get(&format!("{part}+")) {
             (&e.node, Some('+'))

@@ -98,5 +98,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         "{}",
         report.render(args.format, &project.files, &infos, Style::for_stdout())
     );
-    Ok(if report.has_errors() { 1 } else { 0 })
+    let code = if report.has_errors() { 1 } else { 0 };
+    super::exit_without_freeing((renders, context, project, report));
+    Ok(code)
 }

@@ -154,6 +154,13 @@ pub fn render_envs(project: &mut Project, envs: &[&EnvInfo]) -> Result<Vec<EnvRe
         .map_err(|e| (e, std::mem::take(&mut project.files)))
 }
 
+/// The command is done and the process is about to exit: hand the trees
+/// back to the OS at once instead of freeing millions of small allocations
+/// one by one on the main thread (a tenth of a large run's CPU time).
+pub fn exit_without_freeing<T>(trees: T) {
+    std::mem::forget(trees);
+}
+
 /// Select environments (`--all`: every one), load their layers and render
 /// them in memory.
 pub fn render_selected(

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{
-    Cli, Failure, fail, open_project, output_root, render_selected, repo_root, run_checks,
+    Cli, Failure, exit_without_freeing, fail, open_project, output_root, render_selected,
+    repo_root, run_checks,
 };
 use crate::checks::CheckOptions;
 use crate::error::Severity;
@@ -113,13 +114,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                 outputs.len(),
                 renders.len()
             );
-            exit_without_freeing(renders, project);
+            exit_without_freeing((renders, project));
             return Ok(0);
         }
         eprintln!(
             "nexus: the rendered output is out of date; run `nexus render` and commit the result"
         );
-        exit_without_freeing(renders, project);
+        exit_without_freeing((renders, project));
         return Ok(1);
     }
     write::apply(&out_dir, &scopes, &outputs, &changes).map_err(fail)?;
@@ -140,14 +141,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         changes.remove.len(),
         outputs.len() - changes.add.len() - changes.change.len()
     );
-    exit_without_freeing(renders, project);
+    exit_without_freeing((renders, project));
     Ok(0)
-}
-
-/// The command is done and the process is about to exit: hand the trees
-/// back to the OS at once instead of freeing millions of small allocations
-/// one by one (a tenth of a large render's CPU time).
-fn exit_without_freeing(renders: Vec<crate::project::EnvRender>, project: crate::project::Project) {
-    std::mem::forget(renders);
-    std::mem::forget(project);
 }

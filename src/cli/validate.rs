@@ -43,5 +43,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         Style::for_stdout(),
     );
     print!("{text}");
-    Ok(i32::from(report.has_errors()))
+    let code = i32::from(report.has_errors());
+    super::exit_without_freeing((renders, project, report));
+    Ok(code)
 }

@@ -395,7 +395,7 @@ mod tests {
                 },
             );
         }
-        n(Value::Map(Box::new(m)))
+        n(Value::Map(m))
     }
 
     fn seq(items: Vec<Node>) -> Node {
@@ -658,7 +658,7 @@ mod tests {
             (Value::Float(f64::INFINITY), ".inf\n"),
             (Value::Float(f64::NEG_INFINITY), "-.inf\n"),
             (Value::Float(f64::NAN), ".nan\n"),
-            (Value::Map(Box::new(Map::new())), "{}\n"),
+            (Value::Map(Map::new()), "{}\n"),
             (Value::Seq(vec![]), "[]\n"),
         ];
         for (v, want) in cases {
@@ -951,7 +951,7 @@ spec:
                         },
                     );
                 }
-                n(Value::Map(Box::new(m)))
+                n(Value::Map(m))
             }
             _ => seq((0..rng.below(4))
                 .map(|_| random_node(rng, depth + 1))

@@ -483,16 +483,14 @@ impl<'a> Loader<'a> {
             }
         }
         let key_text = (anchor != 0).then(|| key_text(text.clone(), plain, tag));
-        let secret = match self.stack.last() {
-            Some(Frame {
-                kind: Kind::Map { key: Some(k), .. },
-                ..
-            }) => crate::secrets::is_secret_key(&k.text),
-            _ => false,
-        };
         let value = scalar_value(text, plain, tag, pos).map_err(|mut e| {
             // Never quote a value under a secret-looking key.
-            if secret {
+            if let Some(Frame {
+                kind: Kind::Map { key: Some(k), .. },
+                ..
+            }) = self.stack.last()
+                && crate::secrets::is_secret_key(&k.text)
+            {
                 e.message = format!("the value is not a valid {}", tag.name());
             }
             e
@@ -607,7 +605,7 @@ impl<'a> Loader<'a> {
                 if key.is_some() {
                     return Err(internal(frame.pos));
                 }
-                Value::Map(Box::new(apply_merges(map, merges)))
+                Value::Map(apply_merges(map, merges))
             }
         };
         let node = Node::new(value, frame.pos);
@@ -775,11 +773,11 @@ fn merge_sources(node: Node) -> Result<Vec<Map>, YamlError> {
         .hint("use `<<: *anchor` where the anchor names a map")
     };
     match node.value {
-        Value::Map(m) => Ok(vec![*m]),
+        Value::Map(m) => Ok(vec![m]),
         Value::Seq(items) => items
             .into_iter()
             .map(|n| match n.value {
-                Value::Map(m) => Ok(*m),
+                Value::Map(m) => Ok(m),
                 _ => Err(bad(&n)),
             })
             .collect(),

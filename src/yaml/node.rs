@@ -5,8 +5,6 @@
 //! templating and rendering, so any later stage can say which file and line
 //! a person has to edit.
 
-use indexmap::IndexMap;
-
 /// Index of a file in the [`crate::source::Files`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -37,7 +35,7 @@ impl Pos {
 }
 
 /// An ordered map. Keys keep the order in which they were first defined.
-pub type Map = IndexMap<String, Entry>;
+pub use super::map::Map;
 
 /// A map entry: the key's own position (for "unknown key" errors) and the value.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +52,7 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(Box<Map>),
+    Map(Map),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +93,7 @@ impl Node {
     }
 
     pub fn map(pos: Pos) -> Node {
-        Node::new(Value::Map(Box::default()), pos)
+        Node::new(Value::Map(Map::new()), pos)
     }
 
     pub fn as_map(&self) -> Option<&Map> {
