@@ -15,7 +15,7 @@ pub mod registry;
 pub mod rules;
 pub mod workload;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -385,6 +385,14 @@ pub fn run(
         }
     }
     let selected: BTreeSet<&str> = renders.iter().map(|r| r.env.name.as_str()).collect();
+    let specs: HashMap<(&str, &str), &AppSpec> = renders
+        .iter()
+        .flat_map(|r| {
+            r.apps
+                .iter()
+                .map(move |a| ((r.env.name.as_str(), a.name.as_str()), a))
+        })
+        .collect();
     let mut out = LintOutput::default();
     let mut seen = BTreeSet::new();
     for (mut d, fixed) in raw {
@@ -420,10 +428,8 @@ pub fn run(
             continue;
         }
         let reason = d.app.as_deref().and_then(|a| {
-            renders
-                .iter()
-                .find(|r| r.env.name == env)
-                .and_then(|r| r.apps.iter().find(|s| s.name == a))
+            specs
+                .get(&(env.as_str(), a))
                 .and_then(|s| {
                     s.lint_ignore
                         .iter()

@@ -12,7 +12,8 @@ pub mod messages;
 pub mod positions;
 pub mod schemas;
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jsonschema::error::ValidationErrorKind;
 use rayon::prelude::*;
@@ -50,12 +51,26 @@ pub fn run(
     let per_app: Vec<(Vec<Diagnostic>, Vec<Unknown>)> = renders
         .par_iter()
         .flat_map_iter(|r| {
-            let mut jobs: Vec<(&EnvRender, Option<&AppSpec>)> =
-                r.apps.iter().map(|a| (r, Some(a))).collect();
-            jobs.push((r, None));
+            // Each app's objects (values files are checked through the app).
+            let mut by_app: HashMap<Option<&str>, Vec<&Output>> = HashMap::new();
+            for o in r.outputs.iter().filter(|o| o.kind != OutputKind::Values) {
+                by_app.entry(o.app.as_deref()).or_default().push(o);
+            }
+            let mut jobs: Vec<(&EnvRender, Option<&AppSpec>, Vec<&Output>)> = r
+                .apps
+                .iter()
+                .map(|a| {
+                    (
+                        r,
+                        Some(a),
+                        by_app.remove(&Some(a.name.as_str())).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            jobs.push((r, None, by_app.remove(&None).unwrap_or_default()));
             jobs
         })
-        .map(|(r, app)| check_outputs(&set, project, r, app))
+        .map(|(r, app, mine)| check_outputs(&set, project, r, app, &mine))
         .collect();
     let mut unknown: BTreeMap<String, Unknown> = BTreeMap::new();
     for (diags, unk) in per_app {
@@ -263,13 +278,14 @@ fn spec_path(pointer: &str) -> String {
     positions::tokens(pointer).join(".")
 }
 
-/// Check an app's values and the objects rendered for it (`app` = None:
-/// the environment's own objects, root app and AppProjects).
+/// Check an app's values and the objects rendered for it, `mine` (`app` =
+/// None: the environment's own objects, root app and AppProjects).
 fn check_outputs(
     set: &SchemaSet,
     project: &Project,
     r: &EnvRender,
     app: Option<&AppSpec>,
+    mine: &[&Output],
 ) -> (Vec<Diagnostic>, Vec<Unknown>) {
     let env = r.env.name.as_str();
     let mut out = Vec::new();
@@ -306,14 +322,7 @@ fn check_outputs(
             }
         }));
     }
-    let mine = r.outputs.iter().filter(|o| {
-        o.kind != OutputKind::Values
-            && match app {
-                Some(a) => o.app.as_deref() == Some(a.name.as_str()),
-                None => o.app.is_none(),
-            }
-    });
-    for o in mine {
+    for &o in mine {
         let api = o
             .object
             .get("apiVersion")
@@ -384,82 +393,78 @@ fn check_outputs(
 /// to the layer value it was made from.
 struct Mapper<'a> {
     doc: Option<&'a Node>,
-    /// Positions of `doc`, computed on the first error.
-    doc_pos: std::cell::OnceCell<Option<Positions>>,
-    rules: Vec<(&'static str, String)>,
+    rules: Vec<(&'static str, Cow<'static, str>)>,
 }
 
 impl<'a> Mapper<'a> {
     fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender) -> Mapper<'a> {
-        let (doc, rules): (Option<&'a Node>, Vec<(&'static str, String)>) = match (o.kind, app) {
-            (OutputKind::Application, Some(a)) => (
-                Some(&a.doc),
-                vec![
-                    ("/metadata/labels", "/app/labels".into()),
-                    ("/metadata/annotations", "/app/annotations".into()),
-                    ("/metadata/namespace", "/argocd/namespace".into()),
-                    ("/spec/project", "/argocd/project".into()),
-                    ("/spec/destination/namespace", "/app/namespace".into()),
-                    ("/spec/destination", "/argocd/destination".into()),
-                    ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
-                    ("/spec/sources/0", "/app/chart".into()),
-                    ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
+        let (doc, rules): (Option<&'a Node>, Vec<(&'static str, Cow<'static, str>)>) =
+            match (o.kind, app) {
+                (OutputKind::Application, Some(a)) => (
+                    Some(&a.doc),
+                    vec![
+                        ("/metadata/labels", "/app/labels".into()),
+                        ("/metadata/annotations", "/app/annotations".into()),
+                        ("/metadata/namespace", "/argocd/namespace".into()),
+                        ("/spec/project", "/argocd/project".into()),
+                        ("/spec/destination/namespace", "/app/namespace".into()),
+                        ("/spec/destination", "/argocd/destination".into()),
+                        ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
+                        ("/spec/sources/0", "/app/chart".into()),
+                        ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
+                        (
+                            "/spec/sources/1/targetRevision",
+                            "/argocd/targetRevision".into(),
+                        ),
+                        ("/spec/sources/2/repoURL", "/argocd/repoURL".into()),
+                        (
+                            "/spec/sources/2/targetRevision",
+                            "/argocd/targetRevision".into(),
+                        ),
+                    ],
+                ),
+                (OutputKind::AppProject, _) => {
+                    let name = o
+                        .object
+                        .get_path("metadata.name")
+                        .and_then(Node::as_str)
+                        .unwrap_or("");
                     (
-                        "/spec/sources/1/targetRevision",
-                        "/argocd/targetRevision".into(),
-                    ),
-                    ("/spec/sources/2/repoURL", "/argocd/repoURL".into()),
-                    (
-                        "/spec/sources/2/targetRevision",
-                        "/argocd/targetRevision".into(),
-                    ),
-                ],
-            ),
-            (OutputKind::AppProject, _) => {
-                let name = o
-                    .object
-                    .get_path("metadata.name")
-                    .and_then(Node::as_str)
-                    .unwrap_or("");
-                (
+                        Some(&r.model.doc),
+                        vec![
+                            ("/metadata/namespace", "/argocd/namespace".into()),
+                            (
+                                "/spec",
+                                format!("/projects/{}", positions::escape(name)).into(),
+                            ),
+                        ],
+                    )
+                }
+                (OutputKind::Root, _) => (
                     Some(&r.model.doc),
                     vec![
                         ("/metadata/namespace", "/argocd/namespace".into()),
-                        ("/spec", format!("/projects/{}", positions::escape(name))),
+                        ("/spec/project", "/argocd/rootProject".into()),
+                        ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
+                        ("/spec/sources/0/repoURL", "/argocd/repoURL".into()),
+                        (
+                            "/spec/sources/0/targetRevision",
+                            "/argocd/targetRevision".into(),
+                        ),
+                        ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
+                        (
+                            "/spec/sources/1/targetRevision",
+                            "/argocd/targetRevision".into(),
+                        ),
                     ],
-                )
-            }
-            (OutputKind::Root, _) => (
-                Some(&r.model.doc),
-                vec![
-                    ("/metadata/namespace", "/argocd/namespace".into()),
-                    ("/spec/project", "/argocd/rootProject".into()),
-                    ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
-                    ("/spec/sources/0/repoURL", "/argocd/repoURL".into()),
-                    (
-                        "/spec/sources/0/targetRevision",
-                        "/argocd/targetRevision".into(),
-                    ),
-                    ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
-                    (
-                        "/spec/sources/1/targetRevision",
-                        "/argocd/targetRevision".into(),
-                    ),
-                ],
-            ),
-            _ => (None, Vec::new()),
-        };
-        Mapper {
-            doc,
-            doc_pos: std::cell::OnceCell::new(),
-            rules,
-        }
+                ),
+                _ => (None, Vec::new()),
+            };
+        Mapper { doc, rules }
     }
 
-    fn positions(&self) -> Option<&Positions> {
-        self.doc_pos
-            .get_or_init(|| self.doc.map(|d| to_json(d).1))
-            .as_ref()
+    fn positions(&self) -> Option<Positions<'a>> {
+        self.doc.map(Positions::of)
     }
 
     fn translate(&self, pointer: &str) -> Option<String> {

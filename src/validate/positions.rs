@@ -1,56 +1,115 @@
 //! From positioned YAML to JSON, keeping the way back.
 //!
 //! JSON Schema validators work on `serde_json` values and report an error
-//! by JSON pointer (`/image/tag`). [`to_json`] converts a [`Node`] and
-//! records, for every pointer, the position of the value and of its key,
-//! so a schema error can point at the layer line a person has to edit.
-
-use std::collections::HashMap;
+//! by JSON pointer (`/image/tag`). [`to_json`] converts a [`Node`]; the
+//! [`Positions`] it returns answer, for a pointer, the position of the
+//! value and of its key, so a schema error can point at the layer line a
+//! person has to edit. They look the pointer up in the node tree itself
+//! when asked (only when there is an error), instead of recording every
+//! pointer of every converted tree up front.
 
 use serde_json::{Map as JMap, Number, Value as Json};
 
 use crate::yaml::node::{Node, Pos, Value};
 
 /// Where each value of a converted tree came from, by JSON pointer.
-#[derive(Debug, Default, Clone)]
-pub struct Positions {
-    /// pointer -> (position of the value, position of its key in a map).
-    table: HashMap<String, (Pos, Option<Pos>)>,
+#[derive(Debug, Clone, Copy)]
+pub struct Positions<'a> {
+    root: &'a Node,
 }
 
-impl Positions {
+/// What a pointer leads to in a tree.
+struct Found<'a> {
+    /// The node at the pointer and the position of its key in a map, if
+    /// the whole pointer resolves.
+    exact: Option<(&'a Node, Option<Pos>)>,
+    /// The position of the deepest node on the way (the node itself
+    /// included) that has one: values nexus generated have none.
+    nearest: Option<Pos>,
+}
+
+fn positioned(pos: Pos) -> Option<Pos> {
+    (!pos.is_generated()).then_some(pos)
+}
+
+impl<'a> Positions<'a> {
+    pub fn of(root: &'a Node) -> Positions<'a> {
+        Positions { root }
+    }
+
+    fn find(&self, pointer: &str) -> Found<'a> {
+        let mut node = self.root;
+        let mut key_pos = None;
+        let mut nearest = positioned(node.pos);
+        if !pointer.is_empty() {
+            let Some(rest) = pointer.strip_prefix('/') else {
+                return Found {
+                    exact: None,
+                    nearest,
+                };
+            };
+            for token in rest.split('/') {
+                let token = unescape(token);
+                let next = match &node.value {
+                    Value::Map(m) => m.get(&token).map(|e| (&e.node, Some(e.key_pos))),
+                    Value::Seq(items) => {
+                        index(&token).and_then(|i| items.get(i)).map(|n| (n, None))
+                    }
+                    _ => None,
+                };
+                let Some((n, k)) = next else {
+                    return Found {
+                        exact: None,
+                        nearest,
+                    };
+                };
+                node = n;
+                key_pos = k;
+                nearest = positioned(n.pos).or(nearest);
+            }
+        }
+        Found {
+            exact: Some((node, key_pos)),
+            nearest,
+        }
+    }
+
     /// The position of the value at `pointer`, or of its nearest ancestor
     /// that has one (values nexus generated have none).
     pub fn value(&self, pointer: &str) -> Option<Pos> {
-        let mut p = pointer;
-        loop {
-            if let Some((pos, _)) = self.table.get(p)
-                && !pos.is_generated()
-            {
-                return Some(*pos);
-            }
-            if p.is_empty() {
-                return None;
-            }
-            p = parent(p);
-        }
+        self.find(pointer).nearest
     }
 
     /// The position of the key of the map entry at `pointer`, else of its value.
     pub fn key(&self, pointer: &str) -> Option<Pos> {
-        match self.table.get(pointer) {
-            Some((_, Some(k))) if !k.is_generated() => Some(*k),
-            _ => self.value(pointer),
-        }
+        let found = self.find(pointer);
+        found
+            .exact
+            .and_then(|(_, k)| k.and_then(positioned))
+            .or(found.nearest)
     }
 
     /// The exact position of the value at `pointer`, without falling back
     /// to an ancestor.
     pub fn exact(&self, pointer: &str) -> Option<Pos> {
-        self.table
-            .get(pointer)
-            .map(|(p, _)| *p)
-            .filter(|p| !p.is_generated())
+        self.find(pointer)
+            .exact
+            .and_then(|(n, _)| positioned(n.pos))
+    }
+}
+
+/// A list index as a JSON pointer writes it (`0`, `12`; not `01`).
+fn index(token: &str) -> Option<usize> {
+    let canonical = token == "0" || !token.starts_with('0');
+    canonical.then(|| token.parse::<usize>().ok()).flatten()
+}
+
+/// Undo the escaping of one reference token (`~1` is `/`, `~0` is `~`).
+fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
     }
 }
 
@@ -93,21 +152,13 @@ pub fn dotted(pointer: &str) -> String {
     out
 }
 
-/// Convert a node to JSON, recording positions.
-pub fn to_json(node: &Node) -> (Json, Positions) {
-    let mut positions = Positions::default();
-    let mut pointer = String::new();
-    let json = convert(node, None, &mut pointer, &mut positions);
-    (json, positions)
+/// Convert a node to JSON, with the way back from pointers to positions.
+pub fn to_json(node: &Node) -> (Json, Positions<'_>) {
+    (plain_json(node), Positions::of(node))
 }
 
-/// Convert a node to JSON without recording positions.
+/// Convert a node to JSON.
 pub fn plain_json(node: &Node) -> Json {
-    to_json(node).0
-}
-
-fn convert(node: &Node, key_pos: Option<Pos>, pointer: &mut String, pos: &mut Positions) -> Json {
-    pos.table.insert(pointer.clone(), (node.pos, key_pos));
     match &node.value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -116,25 +167,11 @@ fn convert(node: &Node, key_pos: Option<Pos>, pointer: &mut String, pos: &mut Po
             Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
         }
         Value::Str(s) => Json::String(s.clone()),
-        Value::Seq(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
-                out.push(convert(item, None, pointer, pos));
-                pointer.truncate(len);
-            }
-            Json::Array(out)
-        }
+        Value::Seq(items) => Json::Array(items.iter().map(plain_json).collect()),
         Value::Map(m) => {
-            let mut out = JMap::new();
+            let mut out = JMap::with_capacity(m.len());
             for (k, e) in m.iter() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape(k));
-                out.insert(k.clone(), convert(&e.node, Some(e.key_pos), pointer, pos));
-                pointer.truncate(len);
+                out.insert(k.clone(), plain_json(&e.node));
             }
             Json::Object(out)
         }
@@ -175,5 +212,13 @@ mod tests {
         );
         assert_eq!(parent("/a/b"), "/a");
         assert_eq!(parent("/a"), "");
+        // Exact answers only for pointers that resolve all the way; list
+        // indexes as JSON pointers write them.
+        assert_eq!(pos.exact("/env/0/name").map(|p| p.line), Some(5));
+        assert_eq!(pos.exact("/env/00/name"), None);
+        assert_eq!(pos.value("/env/00/name").map(|p| p.line), Some(5));
+        assert_eq!(pos.exact("/image/nope"), None);
+        assert_eq!(pos.key("/env").map(|p| (p.line, p.col)), Some((4, 1)));
+        assert_eq!(pos.value("no-slash").map(|p| p.line), Some(1));
     }
 }

@@ -1,7 +1,7 @@
 //! NX007: two apps render the same Helm release into the same cluster and
 //! namespace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::prelude::*;
 use crate::project::EnvRender;
@@ -60,12 +60,18 @@ struct Landing<'a> {
 
 fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
     let mut out = Vec::new();
+    let mut applications: HashMap<&str, &Node> = HashMap::new();
+    for o in r
+        .outputs
+        .iter()
+        .filter(|o| o.kind == OutputKind::Application)
+    {
+        if let Some(app) = o.app.as_deref() {
+            applications.entry(app).or_insert(&o.object);
+        }
+    }
     for app in &r.apps {
-        let object = r
-            .outputs
-            .iter()
-            .find(|o| o.kind == OutputKind::Application && o.app.as_deref() == Some(&app.name))
-            .map(|o| &o.object);
+        let object = applications.get(app.name.as_str()).copied();
         let dest = object.and_then(|o| o.get_path("spec.destination"));
         let s = |k: &str| {
             dest.and_then(|d| d.get(k))
@@ -86,14 +92,14 @@ fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
             n if n.is_empty() => app.namespace.clone(),
             n => n,
         };
-        let sources = object.and_then(|o| {
-            o.get_path("spec.sources")
-                .and_then(Node::as_seq)
-                .map(<[Node]>::to_vec)
-                .or_else(|| o.get_path("spec.source").map(|s| vec![s.clone()]))
-        });
+        let sources: &[Node] = object
+            .and_then(|o| {
+                o.get_path("spec.sources")
+                    .and_then(Node::as_seq)
+                    .or_else(|| o.get_path("spec.source").map(std::slice::from_ref))
+            })
+            .unwrap_or_default();
         let release = sources
-            .unwrap_or_default()
             .iter()
             .find_map(|s| {
                 s.get_path("helm.releaseName")

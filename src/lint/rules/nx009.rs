@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::AppSpec;
+
 use super::prelude::*;
 
 pub const RULE: Rule = Rule {
@@ -42,8 +44,8 @@ app:
 "#;
 
 fn check(cx: &RepoCx, out: &mut Sink) {
-    // (env, app) -> partners that lack it.
-    let mut missing: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    // (env, app) -> the app, and the partners that lack it.
+    let mut missing: BTreeMap<(String, String), (&AppSpec, Vec<String>)> = BTreeMap::new();
     for (a, b) in cx.config.parity_pairs() {
         let (Some(ra), Some(rb)) = (cx.env(&a), cx.env(&b)) else {
             continue;
@@ -57,11 +59,13 @@ fn check(cx: &RepoCx, out: &mut Sink) {
             continue;
         }
         for (from, to) in [(ra, rb), (rb, ra)] {
+            let names: std::collections::HashSet<&str> =
+                to.apps.iter().map(|x| x.name.as_str()).collect();
             for app in &from.apps {
-                if !to.apps.iter().any(|x| x.name == app.name) {
-                    let list = missing
+                if !names.contains(app.name.as_str()) {
+                    let (_, list) = missing
                         .entry((from.env.name.clone(), app.name.clone()))
-                        .or_default();
+                        .or_insert((app, Vec::new()));
                     if !list.contains(&to.env.name) {
                         list.push(to.env.name.clone());
                     }
@@ -69,13 +73,7 @@ fn check(cx: &RepoCx, out: &mut Sink) {
             }
         }
     }
-    for ((env, app), partners) in missing {
-        let Some(r) = cx.renders.iter().find(|r| r.env.name == env) else {
-            continue;
-        };
-        let Some(spec) = r.apps.iter().find(|s| s.name == app) else {
-            continue;
-        };
+    for ((env, app), (spec, partners)) in missing {
         let list: Vec<String> = partners.iter().map(|p| format!("`{p}`")).collect();
         let mut d = finding(
             format!(
