@@ -71,7 +71,10 @@ impl Default for Templater {
 
 /// Does this string need rendering at all?
 pub fn has_template(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%") || s.contains("{#")
+    // One pass over the bytes: asked of every string of every merged app.
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
 }
 
 /// If `s` is exactly one `{{ expression }}`, the expression.
@@ -85,6 +88,101 @@ fn single_expression(s: &str) -> Option<&str> {
     let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
     Some(inner.trim())
+}
+
+/// What [`substitute`] made of a string.
+enum Substituted {
+    /// The string was one `{{ path }}`: the value, with its type.
+    Typed(JValue),
+    /// Text with `{{ path }}` parts replaced.
+    Text(String),
+}
+
+/// The fast way for the templates layers are mostly made of:
+/// `{{ app.name }}`, `"{{ vars.registry }}/{{ app.name }}"`. When every
+/// `{{ }}` in `s` holds only a dotted path of names that resolves through
+/// maps of the context, the result is what minijinja would give, without
+/// compiling anything. Anything else (filters, tests, `{% %}`, whitespace
+/// control, an undefined name, anything but a string or an integer put
+/// into text) returns None,
+/// and minijinja renders the string, errors included.
+fn substitute(s: &str, ctx: &JValue) -> Option<Substituted> {
+    if s.contains("{%") || s.contains("{#") {
+        return None;
+    }
+    if let Some(expr) = single_expression(s) {
+        return lookup(ctx, expr).map(Substituted::Typed);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let value = lookup(ctx, &after[..close])?;
+        match value.kind() {
+            ValueKind::String => out.push_str(value.as_str()?),
+            ValueKind::Number if value.is_integer() => out.push_str(&value.to_string()),
+            _ => return None,
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Some(Substituted::Text(out))
+}
+
+/// The value at a dotted path of plain names (` vars.registry `), looked
+/// up the way minijinja's attribute access does; None for anything that is
+/// not such a path or does not resolve to a defined value.
+fn lookup(ctx: &JValue, expr: &str) -> Option<JValue> {
+    let expr = expr.trim_matches(' ');
+    let mut value: Option<JValue> = None;
+    for name in expr.split('.') {
+        let mut bytes = name.bytes();
+        let plain = bytes
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !plain || is_keyword(name) {
+            return None;
+        }
+        let parent = value.as_ref().unwrap_or(ctx);
+        if parent.kind() != ValueKind::Map {
+            return None;
+        }
+        let next = parent.get_attr(name).ok()?;
+        if next.is_undefined() {
+            return None;
+        }
+        value = Some(next);
+    }
+    value
+}
+
+/// Words minijinja reads as literals or operators, not names.
+fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "true"
+            | "false"
+            | "none"
+            | "True"
+            | "False"
+            | "None"
+            | "not"
+            | "and"
+            | "or"
+            | "in"
+            | "is"
+            | "if"
+            | "else"
+            | "loop"
+            | "self"
+            | "super"
+            | "caller"
+            | "varargs"
+            | "kwargs"
+    )
 }
 
 /// Does this look like Helm's own Go template text?
@@ -144,8 +242,32 @@ impl Templater {
 
     /// Render one string found at `pos`. Returns the new value.
     pub fn render_string(&self, s: &str, pos: Pos, ctx: &JValue) -> Result<Value, TemplateError> {
+        let result = match substitute(s, ctx) {
+            Some(Substituted::Typed(v)) => Ok(from_jinja(&v, pos)),
+            Some(Substituted::Text(t)) => Ok(Value::Str(t)),
+            None => self.render_with_minijinja(s, pos, ctx),
+        };
+        match result {
+            Ok(Value::Str(out)) if out.len() > MAX_OUTPUT => Err(TemplateError::Fatal(format!(
+                "the template produced {} bytes, over the limit of {MAX_OUTPUT}",
+                out.len()
+            ))),
+            Err(e) if is_output_limit(&e) => Err(TemplateError::Fatal(format!(
+                "the template produced more than the limit of {MAX_OUTPUT} bytes"
+            ))),
+            Ok(v) => Ok(v),
+            Err(e) => Err(classify(e, s)),
+        }
+    }
+
+    fn render_with_minijinja(
+        &self,
+        s: &str,
+        pos: Pos,
+        ctx: &JValue,
+    ) -> Result<Value, minijinja::Error> {
         let _watched = crate::guard::enter(|| crate::guard::describe(self.files.as_ref(), pos));
-        let result = match single_expression(s) {
+        match single_expression(s) {
             Some(expr) => self
                 .env
                 .compile_expression(expr)
@@ -166,17 +288,6 @@ impl Templater {
                 .template_from_str(s)
                 .and_then(|t| render_capped(&t, ctx))
                 .map(Value::Str),
-        };
-        match result {
-            Ok(Value::Str(out)) if out.len() > MAX_OUTPUT => Err(TemplateError::Fatal(format!(
-                "the template produced {} bytes, over the limit of {MAX_OUTPUT}",
-                out.len()
-            ))),
-            Err(e) if is_output_limit(&e) => Err(TemplateError::Fatal(format!(
-                "the template produced more than the limit of {MAX_OUTPUT} bytes"
-            ))),
-            Ok(v) => Ok(v),
-            Err(e) => Err(classify(e, s)),
         }
     }
 
@@ -379,6 +490,51 @@ mod tests {
 
     fn render(s: &str) -> Result<Value, TemplateError> {
         Templater::new().render_string(s, Pos::GENERATED, &ctx())
+    }
+
+    /// The fast substitution gives exactly what minijinja gives, and
+    /// leaves everything else to minijinja.
+    #[test]
+    fn substitution_matches_minijinja() {
+        let t = Templater::new();
+        let ctx = ctx();
+        for s in [
+            "{{ app.name }}",
+            "{{app.name}}",
+            "  {{ vars.replicas }}  ",
+            "{{ vars.on }}",
+            "{{ env }}",
+            "{{ vars.registry }}/{{ app.name }}",
+            "x-{{ vars.replicas }}-{{env.leaf}}\n",
+            "a }} b {{ app.name }} c }}}",
+            "no template at all",
+        ] {
+            let fast = match substitute(s, &ctx) {
+                Some(Substituted::Typed(v)) => from_jinja(&v, Pos::GENERATED),
+                Some(Substituted::Text(t)) => Value::Str(t),
+                None => panic!("`{s}` should take the fast way"),
+            };
+            let slow = t.render_with_minijinja(s, Pos::GENERATED, &ctx);
+            assert_eq!(Ok(fast), slow.map_err(|e| e.to_string()), "{s}");
+        }
+        for s in [
+            "{{ vars.missing }}",
+            "{{ app.name.first }}",
+            "{{ vars.registry | upper }}",
+            "{{- app.name }}-x",
+            "{{ env }}-x",
+            "{{ vars.on }}-x",
+            "{% if true %}x{% endif %}{{ app.name }}",
+            "{{ app.name }} {# note #}",
+            "{{ true }}",
+            "{{ app.name }",
+        ] {
+            assert!(substitute(s, &ctx).is_none(), "`{s}` is minijinja's");
+        }
+        assert!(matches!(
+            render("{{ vars.missing }}"),
+            Err(TemplateError::Finding(..))
+        ));
     }
 
     #[test]
