@@ -119,6 +119,8 @@ impl Project {
     /// Parse every layer the given environments use (each file once, in
     /// parallel), following includes.
     pub fn load_layers(&mut self, envs: &[&EnvInfo]) -> Result<(), Error> {
+        /// A layer file read and parsed (None: no file there).
+        type Loaded = Result<Option<Arc<Layer>>, Error>;
         let mut wanted: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = self.layers.keys().cloned().collect();
         for env in envs {
@@ -139,9 +141,17 @@ impl Project {
             let source = self.source.as_ref();
             let files = &self.files;
             let limits = &self.options.limits;
-            let loaded: Vec<(String, Result<Option<Layer>, Error>)> = wanted
+            let loaded: Vec<(String, Loaded)> = wanted
                 .par_iter()
-                .map(|rel| (rel.clone(), layer::load(source, files, rel, limits)))
+                .map(|rel| {
+                    let loaded = layer::load(source, files, rel, limits).map(|layer| {
+                        layer.map(|mut l| {
+                            l.root.shrink_to_fit();
+                            Arc::new(l)
+                        })
+                    });
+                    (rel.clone(), loaded)
+                })
                 .collect();
             let mut problems = Vec::new();
             let mut next = Vec::new();
@@ -155,13 +165,7 @@ impl Project {
                                 }
                             }
                         }
-                        self.layers.insert(
-                            rel,
-                            layer.map(|mut l| {
-                                l.root.shrink_to_fit();
-                                Arc::new(l)
-                            }),
-                        );
+                        self.layers.insert(rel, layer);
                     }
                     Err(e) => problems.extend(e.diagnostics),
                 }

@@ -202,10 +202,14 @@ impl Source for FsSource {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            // Follow symlinks for the type; escapes are refused when read.
-            let is_dir = fs::metadata(entry.path())
-                .map(|m| m.is_dir())
-                .unwrap_or(false);
+            // The listing gives the type without a `stat`, except for a
+            // symlink: that one is followed (escapes are refused when read).
+            let is_dir = match entry.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => fs::metadata(entry.path())
+                    .map(|m| m.is_dir())
+                    .unwrap_or(false),
+            };
             out.push(DirEntry { name, is_dir });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

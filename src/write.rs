@@ -82,21 +82,43 @@ pub fn diff(
     outputs: &BTreeMap<String, &str>,
 ) -> Result<Changes, Error> {
     let mut changes = Changes::default();
+    let real = if root.exists() {
+        Some(
+            fs::canonicalize(root)
+                .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))?,
+        )
+    } else {
+        None
+    };
     // Each file is compared where it is read, so at most one existing file
     // per thread is in memory (not the whole tree).
-    let results: Vec<(String, State)> = outputs
-        .par_iter()
-        .map(|(path, content)| {
-            let state = match existing(&root.join(path)) {
-                Existing::Missing => State::Add,
-                Existing::Other => State::Blocked,
-                Existing::File(bytes) if !is_managed(&bytes) => State::Blocked,
-                Existing::File(bytes) if bytes != content.as_bytes() => State::Change,
-                Existing::File(_) => State::Same,
-            };
-            (path.clone(), state)
-        })
-        .collect();
+    let compare = || -> Vec<(String, State)> {
+        outputs
+            .par_iter()
+            .map(|(path, content)| {
+                let state = match existing(&root.join(path)) {
+                    Existing::Missing => State::Add,
+                    Existing::Other => State::Blocked,
+                    Existing::File(bytes) if !is_managed(&bytes) => State::Blocked,
+                    Existing::File(bytes) if bytes != content.as_bytes() => State::Change,
+                    Existing::File(_) => State::Same,
+                };
+                (path.clone(), state)
+            })
+            .collect()
+    };
+    // What is on disk in the scopes, listed while the outputs are compared.
+    let list = || -> Result<Vec<String>, Error> {
+        let mut files = Vec::new();
+        for scope in scopes {
+            if let Some(real) = &real {
+                confined(real, &root.join(scope))?;
+            }
+            files.extend(walk(root, &root.join(scope))?.0);
+        }
+        Ok(files)
+    };
+    let (results, listed) = rayon::join(compare, list);
     for (path, state) in results {
         match state {
             State::Add => changes.add.push(path),
@@ -106,29 +128,15 @@ pub fn diff(
         }
     }
     let mut seen = BTreeSet::new();
-    let real = if root.exists() {
-        Some(
-            fs::canonicalize(root)
-                .map_err(|e| Error::input(format!("cannot resolve {}: {e}", root.display())))?,
-        )
-    } else {
-        None
-    };
-    for scope in scopes {
-        if let Some(real) = &real {
-            confined(real, &root.join(scope))?;
+    for rel in listed? {
+        if outputs.contains_key(&rel) || !seen.insert(rel.clone()) {
+            continue;
         }
-        let (files, _) = walk(root, &root.join(scope))?;
-        for rel in files {
-            if outputs.contains_key(&rel) || !seen.insert(rel.clone()) {
-                continue;
-            }
-            let managed = read_head(&root.join(&rel)).is_some_and(|h| is_managed(&h));
-            if managed {
-                changes.remove.push(rel);
-            } else {
-                changes.unmanaged.push(rel);
-            }
+        let managed = read_head(&root.join(&rel)).is_some_and(|h| is_managed(&h));
+        if managed {
+            changes.remove.push(rel);
+        } else {
+            changes.unmanaged.push(rel);
         }
     }
     changes.remove.sort();

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use super::prelude::*;
 use crate::project::EnvRender;
 use crate::render::{IN_CLUSTER, OutputKind};
@@ -59,7 +61,6 @@ struct Landing<'a> {
 }
 
 fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
-    let mut out = Vec::new();
     let mut applications: HashMap<&str, &Node> = HashMap::new();
     for o in r
         .outputs
@@ -70,59 +71,62 @@ fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
             applications.entry(app).or_insert(&o.object);
         }
     }
-    for app in &r.apps {
-        let object = applications.get(app.name.as_str()).copied();
-        let dest = object.and_then(|o| o.get_path("spec.destination"));
-        let s = |k: &str| {
-            dest.and_then(|d| d.get(k))
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let (server, name) = (s("server"), s("name"));
-        let (cluster, external) = if server.is_empty() {
-            (format!("cluster `{name}`"), false)
-        } else {
-            (
-                format!("`{server}`"),
-                server.trim_end_matches('/') != IN_CLUSTER,
-            )
-        };
-        let namespace = match s("namespace") {
-            n if n.is_empty() => app.namespace.clone(),
-            n => n,
-        };
-        let sources: &[Node] = object
-            .and_then(|o| {
-                o.get_path("spec.sources")
-                    .and_then(Node::as_seq)
-                    .or_else(|| o.get_path("spec.source").map(std::slice::from_ref))
-            })
-            .unwrap_or_default();
-        let release = sources
-            .iter()
-            .find_map(|s| {
-                s.get_path("helm.releaseName")
+    // A repository-wide rule runs on one thread: its per-app part runs on all.
+    r.apps
+        .par_iter()
+        .map(|app| {
+            let object = applications.get(app.name.as_str()).copied();
+            let dest = object.and_then(|o| o.get_path("spec.destination"));
+            let s = |k: &str| {
+                dest.and_then(|d| d.get(k))
                     .and_then(Node::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| app.name.clone());
-        let fullname = app.values().get("fullnameOverride").and_then(|n| {
-            n.as_str()
-                .filter(|s| !s.is_empty())
-                .map(|s| (s.to_string(), n))
-        });
-        out.push(Landing {
-            env: &r.env.name,
-            app,
-            cluster,
-            external,
-            namespace,
-            release,
-            fullname,
-        });
-    }
-    out
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (server, name) = (s("server"), s("name"));
+            let (cluster, external) = if server.is_empty() {
+                (format!("cluster `{name}`"), false)
+            } else {
+                (
+                    format!("`{server}`"),
+                    server.trim_end_matches('/') != IN_CLUSTER,
+                )
+            };
+            let namespace = match s("namespace") {
+                n if n.is_empty() => app.namespace.clone(),
+                n => n,
+            };
+            let sources: &[Node] = object
+                .and_then(|o| {
+                    o.get_path("spec.sources")
+                        .and_then(Node::as_seq)
+                        .or_else(|| o.get_path("spec.source").map(std::slice::from_ref))
+                })
+                .unwrap_or_default();
+            let release = sources
+                .iter()
+                .find_map(|s| {
+                    s.get_path("helm.releaseName")
+                        .and_then(Node::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| app.name.clone());
+            let fullname = app.values().get("fullnameOverride").and_then(|n| {
+                n.as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| (s.to_string(), n))
+            });
+            Landing {
+                env: &r.env.name,
+                app,
+                cluster,
+                external,
+                namespace,
+                release,
+                fullname,
+            }
+        })
+        .collect()
 }
 
 fn check(cx: &RepoCx, out: &mut Sink) {
