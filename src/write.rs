@@ -198,8 +198,9 @@ pub fn confined(real_root: &Path, dir: &Path) -> Result<(), Error> {
 /// [`confined`] for `root/rel`, where `root` resolves to `real_root`:
 /// directories below the root are looked at one by one without following
 /// links (two or three `lstat`s); a symlink (or anything else that is not a
-/// directory) among them sends the whole path through [`confined`]. Missing directories end the walk: they will be
-/// created inside what was checked.
+/// directory) among them sends the whole path through [`confined`].
+/// Missing directories end the walk: they will be created inside what was
+/// checked.
 fn confined_below(root: &Path, real_root: &Path, rel: &Path) -> Result<(), Error> {
     let mut dir = root.to_path_buf();
     for part in rel.components() {
