@@ -217,14 +217,6 @@ fn confined_below(root: &Path, real_root: &Path, rel: &Path) -> Result<(), Error
     Ok(())
 }
 
-/// The first message of an error, as a diagnostic about `path`.
-fn first_diagnostic(e: Error, path: &Path) -> Diagnostic {
-    e.diagnostics
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| Diagnostic::error(format!("cannot write in {}", path.display())))
-}
-
 /// The real path of the output root (created if needed).
 fn real_root(root: &Path) -> Result<PathBuf, Error> {
     fs::create_dir_all(root)
@@ -348,7 +340,7 @@ pub fn apply(
         .collect();
     let dir_failures: Vec<Diagnostic> = dirs
         .par_iter()
-        .filter_map(|rel| {
+        .flat_map_iter(|rel| {
             let dir = root.join(rel);
             confined_below(root, &real, rel)
                 .and_then(|()| {
@@ -357,7 +349,8 @@ pub fn apply(
                 })
                 .and_then(|()| confined_below(root, &real, rel))
                 .err()
-                .map(|e| first_diagnostic(e, &dir))
+                .map(|e| e.diagnostics)
+                .unwrap_or_default()
         })
         .collect();
     if !dir_failures.is_empty() {
@@ -367,7 +360,10 @@ pub fn apply(
         .par_iter()
         .filter_map(|rel| {
             let path = root.join(rel);
-            write_atomic(&path, outputs[*rel].as_bytes())
+            // `changes` come from `diff` over these outputs; a path that is
+            // not among them has nothing to write.
+            let text = outputs.get(*rel)?;
+            write_atomic(&path, text.as_bytes())
                 .err()
                 .map(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
         })

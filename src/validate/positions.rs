@@ -131,7 +131,7 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     pointer
         .trim_start_matches('/')
         .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .map(|t| unescape(t).into_owned())
         .collect()
 }
 

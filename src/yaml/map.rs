@@ -168,11 +168,6 @@ impl Map {
         removed
     }
 
-    /// Keep only the entries `keep` accepts, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Entry) -> bool) {
-        self.rebuild(|v| v.retain_mut(|(k, e)| keep(k, e)));
-    }
-
     pub fn iter(&self) -> Iter<'_> {
         self.entries()
             .iter()
@@ -197,14 +192,6 @@ impl Map {
         &mut self,
     ) -> impl DoubleEndedIterator<Item = &mut Entry> + ExactSizeIterator {
         self.entries_mut().iter_mut().map(|(_, e)| e)
-    }
-
-    pub fn first(&self) -> Option<(&String, &Entry)> {
-        self.entries().first().map(pair)
-    }
-
-    pub fn last(&self) -> Option<(&String, &Entry)> {
-        self.entries().last().map(pair)
     }
 
     /// Give back spare capacity (maps built by inserting keep up to twice
@@ -319,11 +306,11 @@ mod tests {
             // Removing shifts the rest and keeps lookups right.
             assert_eq!(m.shift_remove("k0"), Some(entry(0)));
             assert_eq!(m.shift_remove("k0"), None);
-            assert_eq!(m.first().map(|(k, _)| k.as_str()), Some("k1"));
+            assert_eq!(m.iter().next().map(|(k, _)| k.as_str()), Some("k1"));
             let last = format!("k{}", n - 1);
             assert_eq!(int(&m, &last), Some(n as i64 - 1));
-            assert_eq!(m.last().map(|(k, _)| k.clone()), Some(last));
-            m.retain(|k, _| k != "k2");
+            assert_eq!(m.iter().next_back().map(|(k, _)| k.clone()), Some(last));
+            assert!(m.shift_remove("k2").is_some());
             assert!(!m.contains_key("k2"));
             assert_eq!(m.len(), n - 2);
             assert_eq!(matches!(m.0, Repr::Indexed(_)), n - 2 > SMALL, "n={n}");
