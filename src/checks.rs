@@ -7,9 +7,10 @@
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::findings::Report;
 use crate::lint;
-use crate::project::{EnvRender, Project};
+use crate::model::EnvRender;
+use crate::project::Project;
+use crate::report::Report;
 use crate::validate;
 
 /// Which checks to run.
@@ -34,6 +35,15 @@ pub fn config(project: &Project) -> Result<Config, Error> {
     )
 }
 
+/// What validation reads of the project.
+pub fn inputs(project: &Project) -> validate::Inputs<'_> {
+    validate::Inputs {
+        source: project.source.as_ref(),
+        files: &project.files,
+        layers: &project.layers,
+    }
+}
+
 /// Run the selected checks over rendered environments.
 pub fn run(project: &Project, renders: &[EnvRender], opts: CheckOptions) -> Result<Report, Error> {
     run_with_context(project, renders, &[], opts)
@@ -55,7 +65,7 @@ pub fn run_with_context(
     if opts.validate {
         report
             .findings
-            .extend(validate::run(project, renders, opts.strict)?);
+            .extend(validate::run(inputs(project), renders, opts.strict)?);
     }
     if opts.lint {
         let config = config(project)?;

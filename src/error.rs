@@ -1,14 +1,15 @@
 //! Diagnostics and errors.
 //!
-//! A [`Diagnostic`] is one thing to tell a person: what is wrong, where (a
-//! [`Pos`] resolved through [`crate::source::Files`] when printed), and what to
-//! do about it. Lint and schema findings are diagnostics with a rule id;
-//! fatal problems are an [`Error`] holding one or more diagnostics, which
-//! ends the command with exit code 2.
+//! A [`Diagnostic`] is one thing to tell a person: what kind of problem it
+//! is ([`Kind`]: a lint rule, a schema error, a template error ...), where
+//! (a [`Span`] resolved through [`crate::source::Files`] when printed), for
+//! which environment and app, and what to do about it. Fatal problems are
+//! an [`Error`] holding one or more diagnostics, which ends the command
+//! with exit code 2.
 
 use std::fmt;
 
-use crate::yaml::node::Pos;
+use crate::yaml::node::{Pos, Trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -42,38 +43,113 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What a diagnostic is about. The rule id every output format prints
+/// comes from here ([`Kind::id`]), so no stage compares id strings.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// The input or the command line is unusable (exit 2). No rule id.
+    Input,
+    /// A map replaced by a scalar or the reverse while merging layers.
+    Merge,
+    /// A string that could not be templated.
+    Template,
+    /// A layer, Helm values or a rendered object against its JSON Schema.
+    Schema,
+    /// A file under `deploy/` that does not match what the layers render.
+    Stale,
+    /// A built-in lint rule, by its stable id (`NX004`).
+    Lint(&'static str),
+    /// A finding of a custom Rego policy, with the policy's package.
+    Policy(String),
+}
+
+impl Kind {
+    /// The rule id printed in every format: `NX004`, `SCHEMA`, `POLICY` ...
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Kind::Input => None,
+            Kind::Merge => Some("MERGE"),
+            Kind::Template => Some("TEMPLATE"),
+            Kind::Schema => Some("SCHEMA"),
+            Kind::Stale => Some("STALE"),
+            Kind::Lint(code) => Some(code),
+            Kind::Policy(_) => Some("POLICY"),
+        }
+    }
+
+    /// The id as people read it in text output: `POLICY(kubernetes.deny)`
+    /// names the policy's package.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            Kind::Policy(pkg) => Some(format!("POLICY({pkg})")),
+            k => k.id().map(str::to_string),
+        }
+    }
+}
+
+/// Where in a file a diagnostic points: the position of the token and its
+/// length in characters (0: the whole YAML token that starts there, measured
+/// from the source when printed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub pos: Pos,
+    pub len: u32,
+}
+
+/// A further place or fact worth showing with a diagnostic: the earlier
+/// value a merge replaced, the template a value came through ...
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub message: String,
+    pub pos: Option<Pos>,
+}
+
+/// What is hidden when the source line is quoted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mask {
+    /// Values of secret-looking keys on the line (the default).
+    #[default]
+    SecretKeys,
+    /// The value that starts at the span, whatever its key (a literal
+    /// secret found by its shape, not its key name).
+    Value,
+}
+
+/// One thing nexus tells a person: what is wrong, where, for which
+/// environment and app, and what to do. Every stage reports these, and
+/// [`crate::report`] prints them, in every format, in one place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    pub kind: Kind,
     pub severity: Severity,
-    /// Stable rule id for findings (`NX001`, `SCHEMA`, `TEMPLATE`, `MERGE`).
-    pub rule: Option<String>,
     pub message: String,
     /// The position a person must edit.
-    pub pos: Option<Pos>,
+    pub span: Option<Span>,
     /// A repository-relative file when no position inside it is known.
     pub file: Option<String>,
-    pub hint: Option<String>,
     pub env: Option<String>,
     pub app: Option<String>,
     /// Dotted path of the offending value (`app.values.image.tag`).
     pub path: Option<String>,
-    /// Other places worth showing (`the earlier value`).
-    pub related: Vec<(String, Pos)>,
+    pub notes: Vec<Note>,
+    pub hint: Option<String>,
+    pub mask: Mask,
 }
 
 impl Diagnostic {
     pub fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            kind: Kind::Input,
             severity,
-            rule: None,
             message: message.into(),
-            pos: None,
+            span: None,
             file: None,
-            hint: None,
             env: None,
             app: None,
             path: None,
-            related: Vec::new(),
+            notes: Vec::new(),
+            hint: None,
+            mask: Mask::default(),
         }
     }
 
@@ -85,11 +161,42 @@ impl Diagnostic {
         Diagnostic::new(Severity::Warning, message)
     }
 
+    /// The position of the span, if any.
+    pub fn pos(&self) -> Option<Pos> {
+        self.span.map(|s| s.pos)
+    }
+
+    pub fn with_kind(mut self, kind: Kind) -> Diagnostic {
+        self.kind = kind;
+        self
+    }
+
+    /// Point at the token at `pos` (ignored for positions nexus generated).
     pub fn at(mut self, pos: Pos) -> Diagnostic {
         if !pos.is_generated() {
-            self.pos = Some(pos);
+            self.span = Some(Span { pos, len: 0 });
         }
         self
+    }
+
+    /// Point at `len` characters from `pos`.
+    pub fn at_span(mut self, pos: Pos, len: u32) -> Diagnostic {
+        if !pos.is_generated() {
+            self.span = Some(Span { pos, len });
+        }
+        self
+    }
+
+    /// Point where a value was set: a value that came through a template
+    /// such as `"{{ vars.tag }}"` points at the var that fed it, with a
+    /// note naming the template.
+    pub fn at_trace(self, trace: Trace) -> Diagnostic {
+        match trace.via {
+            Some(used) => self
+                .at(trace.set)
+                .note_at("the value comes through the template", used),
+            None => self.at(trace.set),
+        }
     }
 
     pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
@@ -99,11 +206,6 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
-        self
-    }
-
-    pub fn with_rule(mut self, rule: impl Into<String>) -> Diagnostic {
-        self.rule = Some(rule.into());
         self
     }
 
@@ -118,10 +220,29 @@ impl Diagnostic {
         self
     }
 
-    pub fn related(mut self, label: impl Into<String>, pos: Pos) -> Diagnostic {
+    pub fn with_mask(mut self, mask: Mask) -> Diagnostic {
+        self.mask = mask;
+        self
+    }
+
+    /// A note about another place (`the earlier value`), shown with its
+    /// file:line:column.
+    pub fn note_at(mut self, message: impl Into<String>, pos: Pos) -> Diagnostic {
         if !pos.is_generated() {
-            self.related.push((label.into(), pos));
+            self.notes.push(Note {
+                message: message.into(),
+                pos: Some(pos),
+            });
         }
+        self
+    }
+
+    /// A note without a place.
+    pub fn note(mut self, message: impl Into<String>) -> Diagnostic {
+        self.notes.push(Note {
+            message: message.into(),
+            pos: None,
+        });
         self
     }
 }

@@ -1,11 +1,13 @@
-//! Loading one layer file: parse it with positions, check that it is a map
-//! whose nexus-owned keys are known (with a "did you mean" for typos), and
-//! collect its `include:` list.
+//! Layer files: parse each with positions, check that it is a map whose
+//! nexus-owned keys are known (with a "did you mean" for typos), collect
+//! its `include:` list, and keep every parsed file in a [`Layers`] table
+//! that expands includes into the order they are merged in.
 //!
 //! `values` and `vars` are free-form; every other key nexus owns is listed
 //! here. Keys may carry the merge suffixes `+` (append to the inherited
 //! list) and `!` (replace the inherited map), see [`crate::merge`].
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::error::{Diagnostic, Error, did_you_mean};
@@ -77,6 +79,139 @@ const APP_KEYS: &[&str] = &[
     "lintIgnore!",
 ];
 const CHART_KEYS: &[&str] = &["repoURL", "chart", "targetRevision", "path"];
+
+/// Most layers one chain file may expand to, includes counted.
+pub const MAX_EXPANDED_LAYERS: usize = 1000;
+
+/// Every layer file parsed in a run, by repository-relative path (`None`:
+/// no file there). Each file is parsed once and shared by every
+/// environment and app whose chain names it.
+#[derive(Default)]
+pub struct Layers {
+    table: HashMap<String, Option<Arc<Layer>>>,
+}
+
+impl Layers {
+    /// Parse `wanted` (in parallel) and every file they include, skipping
+    /// files already loaded. Every problem of every file is reported.
+    pub fn load(
+        &mut self,
+        source: &dyn Source,
+        files: &Files,
+        wanted: impl IntoIterator<Item = String>,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        let mut seen: HashSet<String> = self.table.keys().cloned().collect();
+        let mut wanted: Vec<String> = wanted
+            .into_iter()
+            .filter(|f| seen.insert(f.clone()))
+            .collect();
+        while !wanted.is_empty() {
+            let loaded = crate::par::try_map(&wanted, files, |rel| {
+                load(source, files, rel, limits).map(|layer| {
+                    let layer = layer.map(|mut l| {
+                        l.root.shrink_to_fit();
+                        Arc::new(l)
+                    });
+                    (rel.clone(), layer)
+                })
+            })?;
+            let mut next = Vec::new();
+            for (rel, layer) in loaded {
+                if let Some(l) = &layer {
+                    next.extend(
+                        l.includes
+                            .iter()
+                            .filter(|(inc, _)| seen.insert(inc.clone()))
+                            .map(|(inc, _)| inc.clone()),
+                    );
+                }
+                self.table.insert(rel, layer);
+            }
+            wanted = next;
+        }
+        Ok(())
+    }
+
+    /// The parsed layer at `rel`, if the file exists.
+    pub fn get(&self, rel: &str) -> Option<&Arc<Layer>> {
+        self.table.get(rel).and_then(Option::as_ref)
+    }
+
+    /// Every layer parsed so far, sorted by path.
+    pub fn all(&self) -> Vec<&Arc<Layer>> {
+        let mut out: Vec<&Arc<Layer>> = self.table.values().flatten().collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// `rel` with its includes expanded, in merge order (includes first).
+    /// A missing file gives an empty list.
+    pub fn expand(&self, rel: &str) -> Result<Vec<Arc<Layer>>, Error> {
+        let mut out = Vec::new();
+        let mut stack = Vec::new();
+        self.expand_into(rel, None, &mut stack, &mut out)?;
+        Ok(out)
+    }
+
+    /// Every file of a chain, includes expanded, first to last.
+    pub fn expand_chain(&self, chain: &[String]) -> Result<Vec<Arc<Layer>>, Error> {
+        let mut used = Vec::new();
+        for rel in chain {
+            used.extend(self.expand(rel)?);
+        }
+        Ok(used)
+    }
+
+    fn expand_into(
+        &self,
+        rel: &str,
+        included_at: Option<Pos>,
+        stack: &mut Vec<String>,
+        out: &mut Vec<Arc<Layer>>,
+    ) -> Result<(), Error> {
+        if let Some(i) = stack.iter().position(|s| s == rel) {
+            let mut cycle: Vec<&str> = stack[i..].iter().map(String::as_str).collect();
+            cycle.push(rel);
+            let mut d = Diagnostic::error(format!("include cycle: {}", cycle.join(" -> ")))
+                .with_hint("remove one of these includes");
+            if let Some(p) = included_at {
+                d = d.at(p);
+            }
+            return Err(Error::from(d));
+        }
+        let Some(layer) = self.get(rel) else {
+            if let Some(p) = included_at {
+                return Err(Error::from(
+                    Diagnostic::error(format!("included file `{rel}` does not exist"))
+                        .at(p)
+                        .with_hint("include paths are relative to the including file"),
+                ));
+            }
+            return Ok(());
+        };
+        // Includes may repeat a file (a diamond), so a few files can stand
+        // for exponentially many layers: bound the expansion.
+        if out.len() >= MAX_EXPANDED_LAYERS {
+            let mut d = Diagnostic::error(format!(
+                "includes expand to more than {MAX_EXPANDED_LAYERS} layers (at `{rel}`)"
+            ))
+            .in_file(rel.to_string())
+            .with_hint("include each file once; repeated includes multiply");
+            if let Some(p) = included_at {
+                d = d.at(p);
+            }
+            return Err(Error::from(d));
+        }
+        stack.push(rel.to_string());
+        for (inc, pos) in &layer.includes {
+            self.expand_into(inc, Some(*pos), stack, out)?;
+        }
+        stack.pop();
+        out.push(layer.clone());
+        Ok(())
+    }
+}
 
 /// Read and parse one layer file. `Ok(None)` when the file does not exist.
 pub fn load(

@@ -11,8 +11,22 @@
 //! reverse) is allowed, as in Helm, but records a `MERGE` warning naming both
 //! places.
 
-use crate::error::{Diagnostic, Error};
-use crate::yaml::node::{Entry, Map, Node, Value};
+use std::sync::Arc;
+
+use crate::error::{Diagnostic, Error, Kind};
+use crate::layer::Layer;
+use crate::yaml::node::{Entry, Map, Node, Pos, Value};
+
+/// Merge a chain of layers (includes already expanded), first to last.
+/// Returns the merged document and the merge warnings.
+pub fn merge_layers(layers: &[Arc<Layer>]) -> Result<(Node, Vec<Diagnostic>), Error> {
+    let mut doc = Node::map(Pos::GENERATED);
+    let mut merger = Merger::new();
+    for layer in layers {
+        merger.merge_layer(&mut doc, &layer.root)?;
+    }
+    Ok((doc, merger.warnings))
+}
 
 /// How `null` behaves below a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +134,7 @@ impl Merger {
                                         self.dotted(key)
                                     ))
                                     .at(entry.key_pos)
-                                    .related("the inherited value", existing.node.pos)
+                                    .note_at("the inherited value", existing.node.pos)
                                     .with_hint(format!("write `{key}:` to replace the inherited value")),
                                 ));
                             }
@@ -180,10 +194,10 @@ impl Merger {
                                             existing.node.type_name(),
                                             onode.type_name()
                                         ))
-                                        .with_rule("MERGE")
+                                        .with_kind(Kind::Merge)
                                         .with_path(self.path.join("."))
                                         .at(onode.pos)
-                                        .related("the earlier value", existing.node.pos)
+                                        .note_at("the earlier value", existing.node.pos)
                                         .with_hint("if this is intended, nothing to do; a map is replaced, not merged, by a scalar or list"),
                                     );
                                 }
@@ -323,8 +337,8 @@ mod tests {
             "{}",
             w[0].message
         );
-        assert_eq!(w[0].pos.map(|p| p.file), Some(FileId(1)));
-        assert_eq!(w[0].related[0].1.file, FileId(0));
+        assert_eq!(w[0].pos().map(|p| p.file), Some(FileId(1)));
+        assert_eq!(w[0].notes[0].pos.map(|p| p.file), Some(FileId(0)));
     }
 
     #[test]

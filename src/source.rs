@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::error::{Diagnostic, Error};
-use crate::yaml::node::{FileId, Pos};
+use crate::yaml::node::{FileId, Node, Pos, Trace, Via};
 
 pub mod git;
 pub use git::GitSource;
@@ -326,11 +326,19 @@ pub struct FileInfo {
     pub text: Arc<str>,
 }
 
-/// Append-only table of the files read in one run. Cheap to share between
-/// threads: lookups take a read lock, and a file is added once.
+/// Append-only table of the files read in one run, and of the template
+/// strings values came through ([`Via`]). Cheap to share between threads:
+/// lookups take a read lock, and an entry is added once.
 #[derive(Debug, Default)]
 pub struct Files {
-    files: Arc<RwLock<Vec<Arc<FileInfo>>>>,
+    inner: Arc<Tables>,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    files: RwLock<Vec<Arc<FileInfo>>>,
+    /// `Via(n)` is the position at index `n - 1`.
+    vias: RwLock<Vec<Pos>>,
 }
 
 impl Files {
@@ -339,21 +347,21 @@ impl Files {
     }
 
     /// Another handle on the same table (files added through either are
-    /// seen by both): lets the template watchdog name files.
+    /// seen by both): lets the templater and its watchdog name files.
     pub fn share(&self) -> Files {
         Files {
-            files: Arc::clone(&self.files),
+            inner: Arc::clone(&self.inner),
         }
     }
 
     pub fn add(&self, path: String, text: Arc<str>) -> FileId {
-        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        let mut files = self.inner.files.write().unwrap_or_else(|e| e.into_inner());
         files.push(Arc::new(FileInfo { path, text }));
         FileId((files.len() - 1) as u32)
     }
 
     pub fn get(&self, id: FileId) -> Option<Arc<FileInfo>> {
-        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        let files = self.inner.files.read().unwrap_or_else(|e| e.into_inner());
         files.get(id.0 as usize).cloned()
     }
 
@@ -367,6 +375,29 @@ impl Files {
         let file = self.get(pos.file)?;
         let line = file.text.lines().nth((pos.line as usize).checked_sub(1)?)?;
         Some(line.to_string())
+    }
+
+    /// Remember that a value came through the template string at `used`.
+    pub fn record_via(&self, used: Pos) -> Via {
+        if used.is_generated() {
+            return Via::NONE;
+        }
+        let mut vias = self.inner.vias.write().unwrap_or_else(|e| e.into_inner());
+        vias.push(used);
+        Via(u32::try_from(vias.len()).unwrap_or(0))
+    }
+
+    /// Where a value was set, and the template it came through: the one
+    /// answer every consumer (validate, lint, explain, plan) gives.
+    pub fn trace(&self, node: &Node) -> Trace {
+        let via = match node.via.0 {
+            0 => None,
+            n => {
+                let vias = self.inner.vias.read().unwrap_or_else(|e| e.into_inner());
+                vias.get(n as usize - 1).copied()
+            }
+        };
+        Trace { set: node.pos, via }
     }
 }
 

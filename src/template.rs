@@ -11,9 +11,10 @@
 use minijinja::value::{Value as JValue, ValueKind};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
-use crate::error::{Diagnostic, Error};
+use crate::discover::EnvInfo;
+use crate::error::{Diagnostic, Error, Kind};
 use crate::source::Files;
-use crate::yaml::node::{Entry, Map, Node, Pos, Value};
+use crate::yaml::node::{Entry, Map, Node, Pos, Value, Via};
 
 /// Instructions one string may execute before it is stopped.
 pub const FUEL: u64 = 50_000;
@@ -138,12 +139,7 @@ fn lookup(ctx: &JValue, expr: &str) -> Option<JValue> {
     let expr = expr.trim_matches(' ');
     let mut value: Option<JValue> = None;
     for name in expr.split('.') {
-        let mut bytes = name.bytes();
-        let plain = bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !plain || is_keyword(name) {
+        if !is_plain_name(name) {
             return None;
         }
         let parent = value.as_ref().unwrap_or(ctx);
@@ -291,52 +287,162 @@ impl Templater {
         }
     }
 
+    /// Render `vars` in definition order (each may use the ones before it,
+    /// and later ones as written), then every string of `keys` (`argocd`,
+    /// `app` ...). Returns the `TEMPLATE` findings; runaway templates are
+    /// fatal. A string that is exactly one var (`"{{ vars.tag }}"`) takes
+    /// the var's value with its positions, and remembers the string it went
+    /// through (see [`crate::yaml::node::Via`]).
+    pub fn render_doc(
+        &self,
+        doc: &mut Node,
+        scope: Scope,
+        keys: &[&str],
+    ) -> Result<Vec<Diagnostic>, Error> {
+        let mut issues = Vec::new();
+        let Some(map) = doc.as_map_mut() else {
+            return Ok(issues);
+        };
+        if let Some(vars) = map.get_mut("vars")
+            && let Value::Map(vm) = &mut vars.node.value
+            && vm.values().any(|e| node_has_template(&e.node))
+        {
+            self.render_vars(vm, &scope, &mut issues)?;
+        }
+        // Take `vars` out while the other keys are rendered, so they can
+        // read var nodes (values and positions) directly.
+        let vars = map
+            .get_mut("vars")
+            .map(|e| std::mem::replace(&mut e.node, Node::null(Pos::GENERATED)));
+        let ctx = scope.context(vars.as_ref().map_or_else(empty_map, to_jinja));
+        let lookup = Lookup {
+            ctx: &ctx,
+            vars: vars.as_ref().and_then(Node::as_map),
+            skip: None,
+        };
+        let mut result = Ok(());
+        for key in keys {
+            if let Some(e) = map.get_mut(key) {
+                let mut path = key.to_string();
+                result = self.render_tree(&mut e.node, &lookup, &mut path, &mut issues);
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if let (Some(v), Some(e)) = (vars, map.get_mut("vars")) {
+            e.node = v;
+        }
+        result.map(|()| issues)
+    }
+
+    /// Render the vars in order. At environment level (no app) a var that
+    /// needs `app` is left out and reported where each app renders it.
+    fn render_vars(
+        &self,
+        vm: &mut Map,
+        scope: &Scope,
+        issues: &mut Vec<Diagnostic>,
+    ) -> Result<(), Error> {
+        let keys: Vec<String> = vm.keys().cloned().collect();
+        let mut failed: Vec<String> = Vec::new();
+        for key in &keys {
+            let Some(mut node) = vm
+                .get_mut(key)
+                .map(|e| std::mem::replace(&mut e.node, Node::null(Pos::GENERATED)))
+            else {
+                continue;
+            };
+            if node_has_template(&node) {
+                let others = JValue::from_iter(
+                    vm.iter()
+                        .filter(|(k, _)| *k != key)
+                        .map(|(k, e)| (k.clone(), to_jinja(&e.node))),
+                );
+                let ctx = scope.context(others);
+                let lookup = Lookup {
+                    ctx: &ctx,
+                    vars: Some(vm),
+                    skip: Some(key),
+                };
+                let mut path = format!("vars.{key}");
+                let mut var_issues = Vec::new();
+                self.render_tree(&mut node, &lookup, &mut path, &mut var_issues)?;
+                if !var_issues.is_empty() {
+                    if scope.app.is_some() {
+                        issues.extend(var_issues);
+                    } else {
+                        failed.push(key.clone());
+                    }
+                }
+            }
+            if let Some(e) = vm.get_mut(key) {
+                e.node = node;
+            }
+        }
+        for k in failed {
+            vm.shift_remove(&k);
+        }
+        Ok(())
+    }
+
     /// Render every string leaf below `node` in place. Problems are pushed
     /// to `issues` as `TEMPLATE` findings; runaway templates are fatal.
-    pub fn render_tree(
+    fn render_tree(
         &self,
         node: &mut Node,
-        ctx: &JValue,
+        lookup: &Lookup,
         path: &mut String,
         issues: &mut Vec<Diagnostic>,
     ) -> Result<(), Error> {
         match &mut node.value {
-            Value::Str(s) if has_template(s) => match self.render_string(s, node.pos, ctx) {
-                Ok(v) => node.value = v,
-                Err(e) => {
-                    // A template under a secret-looking key is not quoted.
-                    let e = if path.split('.').any(crate::secrets::is_secret_key) {
-                        e.masking(s)
-                    } else {
-                        e
+            Value::Str(s) if has_template(s) => {
+                if let Some(var) = lookup.var(s) {
+                    let mut value = var.clone();
+                    value.via = match &self.files {
+                        Some(files) => files.record_via(node.pos),
+                        None => Via::NONE,
                     };
-                    match e {
-                        TemplateError::Finding(msg, hint) => {
-                            let mut d = Diagnostic::error(msg)
-                                .with_rule("TEMPLATE")
-                                .at(node.pos)
-                                .with_path(path.clone());
-                            if let Some(h) = hint {
-                                d = d.with_hint(h);
-                            }
-                            issues.push(d);
-                        }
-                        TemplateError::Fatal(msg) => {
-                            return Err(Error::from(
-                                Diagnostic::error(msg)
+                    *node = value;
+                    return Ok(());
+                }
+                match self.render_string(s, node.pos, lookup.ctx) {
+                    Ok(v) => node.value = v,
+                    Err(e) => {
+                        // A template under a secret-looking key is not quoted.
+                        let e = if path.split('.').any(crate::secrets::is_secret_key) {
+                            e.masking(s)
+                        } else {
+                            e
+                        };
+                        match e {
+                            TemplateError::Finding(msg, hint) => {
+                                let mut d = Diagnostic::error(msg)
+                                    .with_kind(Kind::Template)
                                     .at(node.pos)
-                                    .with_path(path.clone())
-                                    .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
-                            ));
+                                    .with_path(path.clone());
+                                if let Some(h) = hint {
+                                    d = d.with_hint(h);
+                                }
+                                issues.push(d);
+                            }
+                            TemplateError::Fatal(msg) => {
+                                return Err(Error::from(
+                                    Diagnostic::error(msg)
+                                        .at(node.pos)
+                                        .with_path(path.clone())
+                                        .with_hint("templates are bounded: simplify this expression (no unbounded loops or recursion)"),
+                                ));
+                            }
                         }
                     }
                 }
-            },
+            }
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
                     let len = path.len();
                     path.push_str(&format!(".{i}"));
-                    let r = self.render_tree(item, ctx, path, issues);
+                    let r = self.render_tree(item, lookup, path, issues);
                     path.truncate(len);
                     r?;
                 }
@@ -348,7 +454,7 @@ impl Templater {
                         path.push('.');
                     }
                     path.push_str(k);
-                    let r = self.render_tree(&mut e.node, ctx, path, issues);
+                    let r = self.render_tree(&mut e.node, lookup, path, issues);
                     path.truncate(len);
                     r?;
                 }
@@ -356,6 +462,91 @@ impl Templater {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Where strings are rendered: the environment and, for an app's layers,
+/// the app.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub env: &'a EnvInfo,
+    pub app: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    /// `env.name`, `env.slug`, `env.path`, `env.leaf`.
+    pub fn env_context(env: &EnvInfo) -> JValue {
+        minijinja::context! {
+            name => env.name.as_str(),
+            slug => env.name.replace('/', "-"),
+            path => env.name.as_str(),
+            leaf => env.leaf(),
+        }
+    }
+
+    /// The whole context: `env`, `app` (when there is one) and `vars`.
+    fn context(&self, vars: JValue) -> JValue {
+        let env = Scope::env_context(self.env);
+        match self.app {
+            Some(a) => {
+                minijinja::context! { env => env, app => minijinja::context! { name => a }, vars => vars }
+            }
+            None => minijinja::context! { env => env, vars => vars },
+        }
+    }
+}
+
+fn empty_map() -> JValue {
+    JValue::from_iter(Vec::<(String, JValue)>::new())
+}
+
+/// What strings below one key are rendered against.
+struct Lookup<'a> {
+    ctx: &'a JValue,
+    /// The var nodes, for strings that are exactly one var.
+    vars: Option<&'a Map>,
+    /// A var being rendered cannot read itself.
+    skip: Option<&'a str>,
+}
+
+impl Lookup<'_> {
+    /// The var node a string that is exactly `{{ vars.a.b }}` stands for,
+    /// when it is defined and holds no template itself.
+    fn var(&self, s: &str) -> Option<&Node> {
+        let path = single_expression(s)?.strip_prefix("vars.")?;
+        let mut parts = path.split('.');
+        let first = parts.next()?;
+        if self.skip == Some(first) || !is_plain_name(first) {
+            return None;
+        }
+        let mut node = &self.vars?.get(first)?.node;
+        for part in parts {
+            if !is_plain_name(part) {
+                return None;
+            }
+            node = &node.as_map()?.get(part)?.node;
+        }
+        (!node_has_template(node)).then_some(node)
+    }
+}
+
+/// A name minijinja reads as an attribute (not a keyword or an index).
+fn is_plain_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !is_keyword(name)
+}
+
+/// Does any string below `node` need rendering?
+pub fn node_has_template(node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => has_template(s),
+        Value::Seq(items) => items.iter().any(node_has_template),
+        Value::Map(m) => m.values().any(|e| node_has_template(&e.node)),
+        _ => false,
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::error::{Diagnostic, Error};
-use crate::render::is_managed;
+use crate::model::is_managed;
 
 /// Marker in the names of temp files: `.<name>.nexus-tmp.<pid>.<n>`.
 const TMP_MARK: &str = ".nexus-tmp.";

@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 
 use super::{Cli, Failure, fail, open_project, render_envs, repo_root};
 use crate::checks::{self, CheckOptions};
-use crate::error::{Diagnostic, Severity};
-use crate::findings::{Format, RuleInfo};
-use crate::project::EnvRender;
-use crate::report::Style;
+use crate::error::{Diagnostic, Kind};
+use crate::model::EnvRender;
+use crate::report::{Format, RuleInfo};
 use crate::write::{self, Changes};
 
 #[derive(clap::Args, Debug)]
@@ -23,9 +22,6 @@ pub struct Args {
     pub strict: bool,
 }
 
-/// The rule id of a `deploy/` file that does not match the layers.
-pub const STALE: &str = "STALE";
-
 /// Rule metadata for SARIF: `STALE` plus every lint rule.
 fn check_rules() -> Vec<RuleInfo> {
     let mut rules = crate::lint::registry::rule_infos();
@@ -35,7 +31,7 @@ fn check_rules() -> Vec<RuleInfo> {
 
 fn stale_rule() -> RuleInfo {
     RuleInfo {
-        id: STALE.to_string(),
+        id: "STALE".to_string(),
         name: "stale-output".to_string(),
         summary: "deploy/ does not match what the layers render".to_string(),
         help: "A file under deploy/ is missing, out of date, or no longer produced by the layers. \
@@ -58,7 +54,7 @@ fn stale_findings(changes: &Changes, renders: &[EnvRender]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut push = |path: &String, what: &str, hint: &str| {
         let mut d = Diagnostic::error(format!("deploy/{path} {what}"))
-            .with_rule(STALE)
+            .with_kind(Kind::Stale)
             .in_file(format!("deploy/{path}"))
             .with_hint(hint);
         d.env = env_of(path, renders).map(str::to_string);
@@ -104,11 +100,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     // not compared (the TEMPLATE errors say what to fix).
     let failed: Vec<String> = renders
         .iter()
-        .filter(|r| {
-            r.findings
-                .iter()
-                .any(|d| d.severity == Severity::Error && d.rule.as_deref() == Some("TEMPLATE"))
-        })
+        .filter(|r| r.template_failed())
         .map(|r| format!("{}/", r.env.name))
         .collect();
     let outputs: BTreeMap<String, &str> = renders
@@ -124,7 +116,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     ] {
         list.retain(|p| !failed.iter().any(|f| p.starts_with(f.as_str())));
     }
-    let style = Style::for_stdout();
+    let opts = cli.report_options();
+    let style = opts.style;
     let stale_count =
         changes.add.len() + changes.change.len() + changes.remove.len() + changes.blocked.len();
     if args.format == Format::Text {
@@ -150,7 +143,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     }
     print!(
         "{}",
-        report.render(args.format, &project.files, &check_rules(), style)
+        report.render(args.format, &project.files, &check_rules(), opts)
     );
     if args.format == Format::Text {
         if stale_count == 0 {

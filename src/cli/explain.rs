@@ -4,7 +4,8 @@
 
 use super::{Cli, Failure, fail, open_project, repo_root};
 use crate::error::{Error, did_you_mean};
-use crate::project::{LayerRef, Project};
+use crate::layer::Layer;
+use crate::project::Project;
 use crate::report::Style;
 use crate::secrets::{MASK, is_secret_key};
 use crate::yaml::emit;
@@ -85,6 +86,20 @@ fn loc(project: &Project, pos: Pos) -> String {
     }
 }
 
+/// Where a merged value was set, and the template it came through: the
+/// same pair validate and lint point at.
+fn origin(project: &Project, node: &Node) -> String {
+    let t = project.files.trace(node);
+    match t.via {
+        Some(via) => format!(
+            "{} (through the template at {})",
+            loc(project, t.set),
+            loc(project, via)
+        ),
+        None => loc(project, t.set),
+    }
+}
+
 fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
     match &node.value {
         Value::Map(m) if !m.is_empty() => {
@@ -94,31 +109,6 @@ fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
         }
         _ => out.push((path.to_string(), node.clone())),
     }
-}
-
-/// The `vars.a.b` paths a template string refers to, in order, once each.
-fn vars_used(template: &str) -> Vec<String> {
-    if !crate::template::has_template(template) {
-        return Vec::new();
-    }
-    let mut out: Vec<String> = Vec::new();
-    let mut rest = template;
-    while let Some(i) = rest.find("vars.") {
-        let before = rest[..i].chars().last();
-        let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(tail.len());
-        let path = tail[..end].trim_end_matches('.').to_string();
-        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-            && path.len() > 5
-            && !out.contains(&path)
-        {
-            out.push(path);
-        }
-        rest = &tail[end.max(5)..];
-    }
-    out
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
@@ -159,14 +149,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     if let Err(e) = project.load_layers(&[&env]) {
         return Err((e, std::mem::take(&mut project.files)));
     }
-    let merged = project
-        .merge_chain(&env.app_chain(&args.app))
-        .and_then(|(mut doc, used, _)| {
-            project
-                .template_doc(&mut doc, &env, Some(&args.app), &["argocd", "app"])
-                .map(|issues| (doc, used, issues))
-        });
-    let (doc, used, issues) = match merged {
+    let (doc, used, issues) = match project.merged_app(&env, &args.app) {
         Ok(x) => x,
         Err(e) => return Err((e, std::mem::take(&mut project.files))),
     };
@@ -181,7 +164,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                 env.name
             ));
             for rel in env.app_chain(&args.app) {
-                match project.expand(&rel) {
+                match project.layers.expand(&rel) {
                     Ok(layers) if !layers.is_empty() => {
                         for l in &layers {
                             let tag = if l.path == rel { "" } else { "  (included)" };
@@ -206,7 +189,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                 out.push_str(&format!(
                     "  {path} = {}    {}\n",
                     short(&node, key),
-                    style.paint("2", &loc(&project, node.pos))
+                    style.paint("2", &origin(&project, &node))
                 ));
             }
         }
@@ -226,14 +209,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                     out.push_str("= ");
                     out.push_str(text.replace('\n', "\n  ").trim_end());
                     out.push('\n');
-                    out.push_str(&format!("  final value from {}\n", loc(&project, node.pos)));
+                    out.push_str(&format!("  final value from {}\n", origin(&project, node)));
                 }
                 None => out.push_str(&format!(
                     "{path} is not set in {} / {}\n",
                     env.name, args.app
                 )),
             }
-            let setters: Vec<(&LayerRef, &Node, Option<char>, bool)> = used
+            let setters: Vec<(&std::sync::Arc<Layer>, &Node, Option<char>, bool)> = used
                 .iter()
                 .filter_map(|l| find_in_layer(&l.root, &path).map(|(n, s, anc)| (l, n, s, anc)))
                 .collect();
@@ -260,37 +243,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                         short(node, &key)
                     ));
                 }
-                // A templated winner: say where the vars it uses were set.
-                if let Some(template) = setters.last().and_then(|(_, n, _, _)| n.as_str()) {
-                    for var in vars_used(template) {
-                        if let Some(v) = doc.get_path(&var) {
-                            let k = var.rsplit('.').next().unwrap_or("");
-                            out.push_str(&format!(
-                                "         uses {var} = {}  from {}\n",
-                                short(v, k),
-                                loc(&project, v.pos)
-                            ));
-                        }
-                    }
-                }
             }
         }
     }
     print!("{out}");
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::vars_used;
-
-    #[test]
-    fn finds_the_vars_a_template_uses() {
-        assert_eq!(
-            vars_used("{{ vars.registry }}/{{ vars.image.name }}:{{ vars.registry }}"),
-            vec!["vars.registry", "vars.image.name"]
-        );
-        assert_eq!(vars_used("{{ myvars.x }}"), Vec::<String>::new());
-        assert_eq!(vars_used("plain vars.x"), Vec::<String>::new());
-    }
 }

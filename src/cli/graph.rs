@@ -2,7 +2,7 @@
 //! sync-wave order, with their dependencies.
 
 use super::{Cli, Failure, fail, open_project, repo_root};
-use crate::project::EnvRender;
+use crate::model::EnvRender;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -6,9 +6,8 @@
 use super::{Cli, Failure, fail, open_project, repo_root};
 use crate::checks::{self, CheckOptions};
 use crate::error::{Error, did_you_mean};
-use crate::findings::Format;
 use crate::lint::registry;
-use crate::report::Style;
+use crate::report::Format;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -96,7 +95,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let infos = registry::rule_infos();
     print!(
         "{}",
-        report.render(args.format, &project.files, &infos, Style::for_stdout())
+        report.render(args.format, &project.files, &infos, cli.report_options())
     );
     let code = if report.has_errors() { 1 } else { 0 };
     super::exit_without_freeing((renders, context, project, report));

@@ -31,7 +31,7 @@ pub fn run(cli: &Cli) -> Result<i32, Failure> {
             .par_iter()
             .map(|a| match project.build_app(env, a) {
                 Ok((Some(_), _)) => a.clone(),
-                Ok((None, f)) if f.iter().any(|d| d.rule.as_deref() == Some("TEMPLATE")) => {
+                Ok((None, f)) if f.iter().any(|d| d.kind == crate::error::Kind::Template) => {
                     format!("{a} (template errors)")
                 }
                 Ok((None, _)) => format!("{a} (disabled)"),

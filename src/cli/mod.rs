@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::discover::EnvInfo;
 use crate::error::Error;
-use crate::project::{EnvRender, Options, Project};
+use crate::model::EnvRender;
+use crate::project::{Options, Project};
 use crate::report;
 use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
@@ -35,6 +36,11 @@ pub struct Cli {
     /// Refuse input files larger than this many bytes.
     #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+
+    /// List every environment and app a finding applies to (text, github),
+    /// not the first few.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -94,6 +100,16 @@ pub fn run() -> i32 {
         Err((e, files)) => {
             report::eprint_all(&e.diagnostics, &files);
             2
+        }
+    }
+}
+
+impl Cli {
+    /// How findings are printed on stdout.
+    pub fn report_options(&self) -> report::Options {
+        report::Options {
+            style: report::Style::for_stdout(),
+            verbose: self.verbose,
         }
     }
 }
@@ -184,7 +200,7 @@ pub fn run_checks(
     project: &mut Project,
     renders: &[EnvRender],
     opts: crate::checks::CheckOptions,
-) -> Result<crate::findings::Report, Failure> {
+) -> Result<crate::report::Report, Failure> {
     crate::checks::run(project, renders, opts).map_err(|e| (e, std::mem::take(&mut project.files)))
 }
 

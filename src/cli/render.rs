@@ -10,9 +10,8 @@ use super::{
     repo_root, run_checks,
 };
 use crate::checks::CheckOptions;
-use crate::error::Severity;
+use crate::error::{Kind, Severity};
 use crate::report::{self, Style};
-use crate::validate;
 use crate::write;
 
 #[derive(clap::Args, Debug)]
@@ -61,7 +60,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         .findings
         .iter()
         .filter(is_error)
-        .filter(|d| d.rule.as_deref() == Some(validate::RULE))
+        .filter(|d| d.kind == Kind::Schema)
         .count();
     if args.check && errors > 0 {
         eprintln!(

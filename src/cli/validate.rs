@@ -5,8 +5,7 @@
 
 use super::{Cli, Failure, open_project, render_selected, repo_root, run_checks};
 use crate::checks::CheckOptions;
-use crate::findings::Format;
-use crate::report::Style;
+use crate::report::Format;
 use crate::validate;
 
 #[derive(clap::Args, Debug)]
@@ -40,7 +39,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         args.format,
         &project.files,
         &[validate::rule_info()],
-        Style::for_stdout(),
+        cli.report_options(),
     );
     print!("{text}");
     let code = i32::from(report.has_errors());

@@ -20,11 +20,10 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::error::{Diagnostic, Severity, did_you_mean};
-use crate::model::AppSpec;
-use crate::project::EnvRender;
+use crate::error::{Diagnostic, Kind, Severity, did_you_mean};
+use crate::model::{AppSpec, EnvRender};
 use crate::source::Files;
-use crate::yaml::node::{Node, Pos};
+use crate::yaml::node::{Node, Pos, Trace};
 
 pub use registry::{RULES, Rule};
 
@@ -118,24 +117,32 @@ impl RepoCx<'_> {
     }
 }
 
-/// Where a finding points: a position, or a file when no line is known,
-/// plus an optional note pointing at a related place.
+/// Where a finding points: a position (and the template the value came
+/// through), or a file when no line is known, plus an optional note
+/// pointing at a related place.
 #[derive(Clone, Debug, Default)]
 pub struct Where {
     pub pos: Option<Pos>,
+    /// The template string a value templated from one var went through.
+    pub via: Option<Pos>,
     pub file: Option<String>,
     pub related: Option<(String, Pos)>,
 }
 
-/// Build a finding (severity is decided later by the engine).
+/// Build a finding (kind and severity are decided later by the engine).
 pub fn finding(message: impl Into<String>, path: impl Into<String>, at: Where) -> Diagnostic {
     let mut d = Diagnostic::error(message).with_path(path);
-    d.pos = at.pos;
-    if d.pos.is_none() {
-        d.file = at.file;
+    match at.pos {
+        Some(pos) => {
+            d = d.at_trace(Trace {
+                set: pos,
+                via: at.via,
+            })
+        }
+        None => d.file = at.file,
     }
     if let Some((label, pos)) = at.related {
-        d = d.related(label, pos);
+        d = d.note_at(label, pos);
     }
     d
 }
@@ -156,64 +163,16 @@ impl Sink {
 
     /// Report a finding at the rule's default severity.
     pub fn push(&mut self, d: Diagnostic) {
-        self.out.push((d.with_rule(self.rule.code), None));
+        self.out
+            .push((d.with_kind(Kind::Lint(self.rule.code)), None));
     }
 
     /// Report a finding whose default severity differs from the rule's
     /// (NX006: a missing hook delete policy is only a warning).
     pub fn push_with_default(&mut self, d: Diagnostic, default: Severity) {
-        self.out.push((d.with_rule(self.rule.code), Some(default)));
+        self.out
+            .push((d.with_kind(Kind::Lint(self.rule.code)), Some(default)));
     }
-}
-
-/// Resolve the position of a value to the place a person edits. A string
-/// that was exactly `{{ vars.x }}` in its layer got its value from
-/// `vars.x`: point at that var when it has a position.
-pub fn cause(doc: &Node, files: &Files, pos: Pos) -> Pos {
-    let mut pos = pos;
-    for _ in 0..8 {
-        if pos.is_generated() {
-            return pos;
-        }
-        let Some(var) = single_var(files, pos) else {
-            return pos;
-        };
-        match doc.get_path(&format!("vars.{var}")) {
-            Some(n) if !n.pos.is_generated() && n.pos != pos => pos = n.pos,
-            _ => return pos,
-        }
-    }
-    pos
-}
-
-/// The `vars.` path of a scalar written as exactly `{{ vars.a.b }}`.
-fn single_var(files: &Files, pos: Pos) -> Option<String> {
-    let line = files.line_text(pos)?;
-    let rest: String = line
-        .chars()
-        .skip((pos.col as usize).saturating_sub(1))
-        .collect();
-    let rest = rest.trim_start();
-    let inner = if let Some(r) = rest.strip_prefix('"') {
-        &r[..r.find('"')?]
-    } else if let Some(r) = rest.strip_prefix('\'') {
-        &r[..r.find('\'')?]
-    } else {
-        let end = rest.find([',', '}', '#']).unwrap_or(rest.len());
-        rest[..end].trim_end()
-    };
-    let expr = inner
-        .trim()
-        .strip_prefix("{{")?
-        .strip_suffix("}}")?
-        .trim()
-        .trim_start_matches('-')
-        .trim_end_matches('-')
-        .trim();
-    let var = expr.strip_prefix("vars.")?;
-    var.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        .then(|| var.to_string())
 }
 
 impl AppCx<'_> {
@@ -221,14 +180,24 @@ impl AppCx<'_> {
         &self.env.env.name
     }
 
-    /// Where a value was set (following a `{{ vars.x }}` to the var), or
-    /// the app's own layer file when nexus made the value up.
+    /// Where a value was set (for a value templated from one var: the
+    /// var, and the template it went through), or the app's own layer file
+    /// when nexus made the value up.
     pub fn at(&self, node: &Node) -> Where {
-        self.at_pos(node.pos)
+        let trace = self.files.trace(node);
+        if trace.set.is_generated() {
+            self.own_file()
+        } else {
+            Where {
+                pos: Some(trace.set),
+                via: trace.via,
+                ..Where::default()
+            }
+        }
     }
 
+    /// A position known without its node (a map key).
     pub fn at_pos(&self, pos: Pos) -> Where {
-        let pos = cause(&self.app.doc, self.files, pos);
         if pos.is_generated() {
             self.own_file()
         } else {
@@ -242,8 +211,8 @@ impl AppCx<'_> {
     /// For a map merged from several layers: the position set by the
     /// latest layer anywhere in it (the layer that last turned it on).
     pub fn at_latest(&self, node: &Node) -> Where {
-        fn walk(n: &Node, out: &mut Vec<Pos>) {
-            out.push(n.pos);
+        fn walk<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+            out.push(n);
             match &n.value {
                 crate::yaml::node::Value::Map(m) => m.values().for_each(|e| walk(&e.node, out)),
                 crate::yaml::node::Value::Seq(s) => s.iter().for_each(|c| walk(c, out)),
@@ -252,24 +221,21 @@ impl AppCx<'_> {
         }
         let mut all = Vec::new();
         walk(node, &mut all);
-        let rank = |p: &Pos| {
-            let path = self.files.path(p.file);
+        let rank = |n: &Node| {
+            let path = self.files.path(n.pos.file);
             self.app.layers.iter().position(|l| *l == path)
         };
-        let best = all.iter().filter(|p| !p.is_generated()).fold(
-            None::<(Option<usize>, Pos)>,
-            |acc, p| {
-                let r = rank(p);
+        let best = all.into_iter().filter(|n| !n.pos.is_generated()).fold(
+            None::<(Option<usize>, &Node)>,
+            |acc, n| {
+                let r = rank(n);
                 match acc {
                     Some((br, _)) if br >= r => acc,
-                    _ => Some((r, *p)),
+                    _ => Some((r, n)),
                 }
             },
         );
-        match best {
-            Some((_, p)) => self.at_pos(p),
-            None => self.at(node),
-        }
+        self.at(best.map_or(node, |(_, n)| n))
     }
 
     /// The app's own layer file, no line.
@@ -400,7 +366,8 @@ pub fn run(
         if !selected.contains(env.as_str()) {
             continue;
         }
-        let Some(rule) = d.rule.as_deref().and_then(registry::rule) else {
+        let Kind::Lint(code) = d.kind else { continue };
+        let Some(rule) = registry::rule(code) else {
             continue;
         };
         let default = match fixed {
@@ -419,7 +386,7 @@ pub fn run(
             env.clone(),
             d.app.clone(),
             rule.code,
-            d.pos,
+            d.pos(),
             d.file.clone(),
             d.path.clone(),
             d.severity,
@@ -489,7 +456,7 @@ fn suppression_problems(app: &AppSpec, env: &str) -> Vec<(Diagnostic, Option<Sev
         } else {
             continue;
         };
-        let mut d = d.with_rule("NX000");
+        let mut d = d.with_kind(Kind::Lint("NX000"));
         d.env = Some(env.to_string());
         d.app = Some(app.name.clone());
         out.push((d, None));
@@ -500,7 +467,6 @@ fn suppression_problems(app: &AppSpec, env: &str) -> Vec<(Diagnostic, Option<Sev
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::node::FileId;
 
     #[test]
     fn default_severities_resolve_per_environment() {
@@ -523,32 +489,5 @@ mod tests {
             DefaultSeverity::Always(Severity::Info).resolve(true),
             Some(Severity::Info)
         );
-    }
-
-    #[test]
-    fn a_single_var_template_points_at_the_var() {
-        let files = Files::new();
-        let id = files.add(
-            "environments/base.yaml".into(),
-            "vars:\n  tag: latest\napp:\n  values:\n    image: {repository: r, tag: \"{{ vars.tag }}\"}\n    other: \"x-{{ vars.tag }}\"\n".into(),
-        );
-        let doc = crate::yaml::load::parse_one(
-            &files
-                .get(id)
-                .map(|f| f.text.to_string())
-                .unwrap_or_default(),
-            id,
-            &crate::yaml::load::Limits::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("empty"));
-        let tag = doc
-            .get_path("app.values.image.tag")
-            .unwrap_or_else(|| panic!("tag"));
-        assert_eq!(cause(&doc, &files, tag.pos), Pos::new(FileId(0), 2, 8));
-        let other = doc
-            .get_path("app.values.other")
-            .unwrap_or_else(|| panic!("other"));
-        assert_eq!(cause(&doc, &files, other.pos), other.pos);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::rules::*;
 use super::{Check, DefaultSeverity};
-use crate::findings::RuleInfo;
+use crate::report::RuleInfo;
 
 /// One lint rule.
 pub struct Rule {

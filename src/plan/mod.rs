@@ -10,8 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::project::EnvRender;
-use crate::render::{HEADER_PREFIX, OutputKind, is_managed};
+use crate::model::{EnvRender, HEADER_PREFIX, OutputKind, is_managed};
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{FileId, Node};
 

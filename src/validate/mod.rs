@@ -19,32 +19,37 @@ use jsonschema::error::ValidationErrorKind;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use crate::error::{Diagnostic, Error, Severity};
-use crate::model::AppSpec;
-use crate::project::{EnvRender, Project};
-use crate::render::{Output, OutputKind};
-use crate::yaml::node::{Node, Pos};
+use crate::error::{Diagnostic, Error, Kind, Severity};
+use crate::layer::Layers;
+use crate::model::{AppSpec, EnvRender, Output, OutputKind};
+use crate::source::{Files, Source};
+use crate::yaml::node::{Node, Trace};
 use messages::explain;
 use positions::{Positions, to_json};
 use schemas::{Compiled, Gvk, SchemaSet};
 
-pub const RULE: &str = "SCHEMA";
+/// What validation reads besides the rendered environments: the
+/// repository (for `schemas/`), its file table and its parsed layers.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub source: &'a dyn Source,
+    pub files: &'a Files,
+    pub layers: &'a Layers,
+}
 
-/// Validate the layers and renders of one run. Returns the findings.
-pub fn run(
-    project: &Project,
-    renders: &[EnvRender],
-    strict: bool,
-) -> Result<Vec<Diagnostic>, Error> {
-    let set = SchemaSet::load(project, renders)?;
-    let mut out: Vec<Diagnostic> = project
-        .loaded_layers()
+/// Validate the layers and renders of one run. Returns the findings, one
+/// per environment and app.
+pub fn run(inputs: Inputs, renders: &[EnvRender], strict: bool) -> Result<Vec<Diagnostic>, Error> {
+    let set = SchemaSet::load(inputs.source, renders)?;
+    let mut out: Vec<Diagnostic> = inputs
+        .layers
+        .all()
         .par_iter()
-        .flat_map_iter(|l| check_layer(&set, &l.root, &l.path))
+        .flat_map_iter(|l| check_layer(&set, inputs.files, &l.root, &l.path))
         .collect();
     let layer_spots: HashSet<(u32, u32)> = out
         .iter()
-        .filter_map(|d| d.pos)
+        .filter_map(Diagnostic::pos)
         .map(|p| (p.file.0, p.line))
         .collect();
     // Per environment, per app (in parallel); unknown kinds collected apart.
@@ -70,7 +75,7 @@ pub fn run(
             jobs.push((r, None, by_app.remove(&None).unwrap_or_default()));
             jobs
         })
-        .map(|(r, app, mine)| check_outputs(&set, project, r, app, &mine))
+        .map(|(r, app, mine)| check_outputs(&set, inputs, r, app, &mine))
         .collect();
     let mut unknown: BTreeMap<String, Unknown> = BTreeMap::new();
     for (diags, unk) in per_app {
@@ -80,7 +85,7 @@ pub fn run(
                 // An object error at the very value a layer error already
                 // names is the same problem: say it once.
                 .filter(|d| {
-                    d.pos
+                    d.pos()
                         .is_none_or(|p| !layer_spots.contains(&(p.file.0, p.line)))
                 }),
         );
@@ -101,13 +106,13 @@ pub fn run(
             if strict { Severity::Error } else { Severity::Info },
             format!("no schema is known for {key}, so `{}` was not validated", u.name),
         )
-        .with_rule(RULE)
+        .with_kind(Kind::Schema)
         .for_app(&u.env, u.app.as_deref())
         .with_hint("add its CustomResourceDefinition or a kubeconform-style JSON schema (<kind>-<group>-<version>.json) under schemas/");
         d = locate(d, u.pos, &u.file);
         out.push(d);
     }
-    Ok(merge_across_envs(out, project))
+    Ok(out)
 }
 
 /// An object whose kind has no schema.
@@ -117,82 +122,23 @@ struct Unknown {
     app: Option<String>,
     path: String,
     name: String,
-    pos: Option<Pos>,
+    pos: Option<Trace>,
     file: String,
 }
 
-fn locate(d: Diagnostic, pos: Option<Pos>, file: &str) -> Diagnostic {
-    match pos {
-        Some(p) => d.at(p),
+fn locate(d: Diagnostic, at: Option<Trace>, file: &str) -> Diagnostic {
+    match at {
+        Some(t) => d.at_trace(t),
         None => d.in_file(file),
     }
 }
 
-/// One layer value that breaks a schema is one finding, however many
-/// environments, apps or objects it reaches: the first (by environment,
-/// then app) is kept and names the others.
-fn merge_across_envs(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
-    let spot = |d: &Diagnostic| {
-        d.pos.map(|p| {
-            (
-                project.files.path(p.file),
-                p.line,
-                p.col,
-                d.path.clone(),
-                d.severity,
-                without_object(&d.message).to_string(),
-            )
-        })
-    };
-    let mut order: Vec<Diagnostic> = diags;
-    order.sort_by_cached_key(|d| (spot(d), d.env.clone(), d.app.clone(), d.message.clone()));
-    let label = |d: &Diagnostic| match (&d.env, &d.app) {
-        (Some(e), Some(a)) => format!("{e}/{a}"),
-        (Some(e), None) => e.clone(),
-        _ => String::new(),
-    };
-    let mut out: Vec<Diagnostic> = Vec::with_capacity(order.len());
-    let mut also: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for d in order {
-        if let Some(last) = out.last()
-            && spot(&d).is_some()
-            && spot(last) == spot(&d)
-        {
-            let i = out.len() - 1;
-            let l = label(&d);
-            let list = also.entry(i).or_default();
-            if !l.is_empty() && l != label(last) && !list.contains(&l) {
-                list.push(l);
-            }
-            continue;
-        }
-        out.push(d);
-    }
-    for (i, others) in also {
-        if !others.is_empty() {
-            out[i].message = format!("{} (also in {})", out[i].message, others.join(", "));
-        }
-    }
-    out
-}
-
-/// A message without its leading "Application `web-prod`: ", so the same
-/// problem found in several objects compares equal.
-fn without_object(message: &str) -> &str {
-    if message.starts_with(|c: char| c.is_ascii_uppercase())
-        && let Some(i) = message.find("`: ")
-    {
-        return &message[i + 3..];
-    }
-    message
-}
-
 /// Check one raw layer file against the layer schema.
-fn check_layer(set: &SchemaSet, root: &Node, rel: &str) -> Vec<Diagnostic> {
-    let (json, pos) = to_json(root);
+fn check_layer(set: &SchemaSet, files: &Files, root: &Node, rel: &str) -> Vec<Diagnostic> {
+    let (json, pos) = to_json(root, files);
     errors(&set.layer, &json, &pos, "", |e, p| {
         let d = Diagnostic::error(e.message.clone())
-            .with_rule(RULE)
+            .with_kind(Kind::Schema)
             .with_path(spec_path(&e.pointer));
         let d = locate(d, p, rel);
         match &e.hint {
@@ -209,7 +155,7 @@ fn errors(
     json: &Json,
     pos: &Positions,
     prefix: &str,
-    build: impl Fn(&messages::Explained, Option<Pos>) -> Diagnostic,
+    build: impl Fn(&messages::Explained, Option<Trace>) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut explained = Vec::new();
     collect(
@@ -282,7 +228,7 @@ fn spec_path(pointer: &str) -> String {
 /// None: the environment's own objects, root app and AppProjects).
 fn check_outputs(
     set: &SchemaSet,
-    project: &Project,
+    inputs: Inputs,
     r: &EnvRender,
     app: Option<&AppSpec>,
     mine: &[&Output],
@@ -295,20 +241,20 @@ fn check_outputs(
         .env_chain()
         .iter()
         .rev()
-        .find(|f| project.layer(f).is_some())
+        .find(|f| inputs.layers.get(f).is_some())
         .cloned()
         .unwrap_or_else(|| "environments/base.yaml".to_string());
     let own_file = app.map_or(env_file.as_str(), |a| a.own_file.as_str());
-    let in_own = |p: Option<Pos>| p.filter(|p| project.files.path(p.file) == own_file);
+    let in_own = |p: Option<Trace>| p.filter(|t| inputs.files.path(t.set.file) == own_file);
     if let Some(a) = app
         && let Some(schema) = set.values_for(a)
     {
-        let (json, pos) = to_json(a.values());
+        let (json, pos) = to_json(a.values(), inputs.files);
         out.extend(errors(schema, &json, &pos, "values", |e, p| {
             let p = if e.missing_key { in_own(p) } else { p };
             let mut d =
                 Diagnostic::error(format!("{} (chart schema {})", e.message, schema.origin))
-                    .with_rule(RULE)
+                    .with_kind(Kind::Schema)
                     .for_app(env, Some(&a.name))
                     .with_path(
                         format!("app.values.{}", spec_path(&e.pointer))
@@ -336,8 +282,8 @@ fn check_outputs(
             .and_then(Node::as_str)
             .unwrap_or("")
             .to_string();
-        let (json, obj_pos) = to_json(&o.object);
-        let mapper = Mapper::new(o, app, r);
+        let (json, obj_pos) = to_json(&o.object, inputs.files);
+        let mapper = Mapper::new(o, app, r, inputs.files);
         let Some(schema) = set.object(&gvk) else {
             unknown.push(Unknown {
                 gvk,
@@ -362,10 +308,12 @@ fn check_outputs(
             } else {
                 p
             };
-            let what = format!("{kind} `{name}`");
-            let mut d = Diagnostic::error(format!("{what}: {} ({})", e.message, schema.origin))
-                .with_rule(RULE)
-                .for_app(env, app.map(|a| a.name.as_str()));
+            // The object's name goes in a note: the same layer value
+            // breaks the same way in every environment's object.
+            let mut d = Diagnostic::error(format!("{kind}: {} ({})", e.message, schema.origin))
+                .with_kind(Kind::Schema)
+                .for_app(env, app.map(|a| a.name.as_str()))
+                .note(format!("in the {kind} `{name}` ({})", o.path));
             d = d.with_path(layer_path.unwrap_or_else(|| {
                 let rest = spec_path(&e.pointer);
                 if o.kind == OutputKind::Manifest {
@@ -393,11 +341,12 @@ fn check_outputs(
 /// to the layer value it was made from.
 struct Mapper<'a> {
     doc: Option<&'a Node>,
+    files: &'a Files,
     rules: Vec<(&'static str, Cow<'static, str>)>,
 }
 
 impl<'a> Mapper<'a> {
-    fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender) -> Mapper<'a> {
+    fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender, files: &'a Files) -> Mapper<'a> {
         let (doc, rules): (Option<&'a Node>, Vec<(&'static str, Cow<'static, str>)>) =
             match (o.kind, app) {
                 (OutputKind::Application, Some(a)) => (
@@ -460,11 +409,11 @@ impl<'a> Mapper<'a> {
                 ),
                 _ => (None, Vec::new()),
             };
-        Mapper { doc, rules }
+        Mapper { doc, files, rules }
     }
 
     fn positions(&self) -> Option<Positions<'a>> {
-        self.doc.map(Positions::of)
+        self.doc.map(|d| Positions::of(d, self.files))
     }
 
     fn translate(&self, pointer: &str) -> Option<String> {
@@ -474,13 +423,13 @@ impl<'a> Mapper<'a> {
         })
     }
 
-    fn pos(&self, pointer: &str) -> Option<Pos> {
+    fn pos(&self, pointer: &str) -> Option<Trace> {
         let doc = self.positions()?;
         doc.value(&self.translate(pointer)?)
     }
 
     /// The layer position and dotted layer path of an object pointer.
-    fn locate(&self, pointer: &str, missing_key: bool) -> (Option<Pos>, Option<String>) {
+    fn locate(&self, pointer: &str, missing_key: bool) -> (Option<Trace>, Option<String>) {
         let Some(doc) = self.positions() else {
             return (None, None);
         };
@@ -497,9 +446,9 @@ impl<'a> Mapper<'a> {
 }
 
 /// SARIF metadata of the `SCHEMA` rule.
-pub fn rule_info() -> crate::findings::RuleInfo {
-    crate::findings::RuleInfo {
-        id: RULE.to_string(),
+pub fn rule_info() -> crate::report::RuleInfo {
+    crate::report::RuleInfo {
+        id: "SCHEMA".to_string(),
         name: "schema".to_string(),
         summary: "A layer, Helm values or a rendered object does not match its JSON Schema".to_string(),
         help: "nexus checks every layer file against `schemas/layer.schema.json`, merged Helm values against the chart's `values.schema.json` (or `schemas/values/<chart>.schema.json`), and rendered objects against built-in ArgoCD schemas plus CRDs and kubeconform-style schemas under `schemas/`.\n\nFix the value at the layer line the finding points at.".to_string(),
@@ -509,19 +458,6 @@ pub fn rule_info() -> crate::findings::RuleInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn object_prefixes_are_ignored_when_comparing_findings() {
-        assert_eq!(
-            without_object("Application `web-prod`: `spec.project` must be a string"),
-            "`spec.project` must be a string"
-        );
-        assert_eq!(
-            without_object("`replicaCount` must be an integer"),
-            "`replicaCount` must be an integer"
-        );
-        assert_eq!(without_object("unknown key `x`"), "unknown key `x`");
-    }
 
     #[test]
     fn spec_paths_are_dotted() {

@@ -10,12 +10,15 @@
 
 use serde_json::{Map as JMap, Number, Value as Json};
 
-use crate::yaml::node::{Node, Pos, Value};
+use crate::source::Files;
+use crate::yaml::node::{Node, Pos, Trace, Value};
 
 /// Where each value of a converted tree came from, by JSON pointer.
 #[derive(Debug, Clone, Copy)]
 pub struct Positions<'a> {
     root: &'a Node,
+    /// To follow a templated value back to its var.
+    files: &'a Files,
 }
 
 /// What a pointer leads to in a tree.
@@ -23,24 +26,28 @@ struct Found<'a> {
     /// The node at the pointer and the position of its key in a map, if
     /// the whole pointer resolves.
     exact: Option<(&'a Node, Option<Pos>)>,
-    /// The position of the deepest node on the way (the node itself
-    /// included) that has one: values nexus generated have none.
-    nearest: Option<Pos>,
+    /// The deepest node on the way (the node itself included) that has a
+    /// position: values nexus generated have none.
+    nearest: Option<&'a Node>,
 }
 
-fn positioned(pos: Pos) -> Option<Pos> {
-    (!pos.is_generated()).then_some(pos)
+fn positioned(node: &Node) -> Option<&Node> {
+    (!node.pos.is_generated()).then_some(node)
 }
 
 impl<'a> Positions<'a> {
-    pub fn of(root: &'a Node) -> Positions<'a> {
-        Positions { root }
+    pub fn of(root: &'a Node, files: &'a Files) -> Positions<'a> {
+        Positions { root, files }
+    }
+
+    fn trace(&self, node: &Node) -> Trace {
+        self.files.trace(node)
     }
 
     fn find(&self, pointer: &str) -> Found<'a> {
         let mut node = self.root;
         let mut key_pos = None;
-        let mut nearest = positioned(node.pos);
+        let mut nearest = positioned(node);
         if !pointer.is_empty() {
             let Some(rest) = pointer.strip_prefix('/') else {
                 return Found {
@@ -65,7 +72,7 @@ impl<'a> Positions<'a> {
                 };
                 node = n;
                 key_pos = k;
-                nearest = positioned(n.pos).or(nearest);
+                nearest = positioned(n).or(nearest);
             }
         }
         Found {
@@ -74,27 +81,31 @@ impl<'a> Positions<'a> {
         }
     }
 
-    /// The position of the value at `pointer`, or of its nearest ancestor
-    /// that has one (values nexus generated have none).
-    pub fn value(&self, pointer: &str) -> Option<Pos> {
-        self.find(pointer).nearest
+    /// Where the value at `pointer` was set, or its nearest ancestor that
+    /// has a position (values nexus generated have none).
+    pub fn value(&self, pointer: &str) -> Option<Trace> {
+        self.find(pointer).nearest.map(|n| self.trace(n))
     }
 
     /// The position of the key of the map entry at `pointer`, else of its value.
-    pub fn key(&self, pointer: &str) -> Option<Pos> {
+    pub fn key(&self, pointer: &str) -> Option<Trace> {
         let found = self.find(pointer);
-        found
+        let key = found
             .exact
-            .and_then(|(_, k)| k.and_then(positioned))
-            .or(found.nearest)
+            .and_then(|(_, k)| k.filter(|p| !p.is_generated()));
+        match key {
+            Some(set) => Some(Trace { set, via: None }),
+            None => found.nearest.map(|n| self.trace(n)),
+        }
     }
 
-    /// The exact position of the value at `pointer`, without falling back
+    /// Where exactly the value at `pointer` was set, without falling back
     /// to an ancestor.
-    pub fn exact(&self, pointer: &str) -> Option<Pos> {
+    pub fn exact(&self, pointer: &str) -> Option<Trace> {
         self.find(pointer)
             .exact
-            .and_then(|(n, _)| positioned(n.pos))
+            .and_then(|(n, _)| positioned(n))
+            .map(|n| self.trace(n))
     }
 }
 
@@ -153,8 +164,8 @@ pub fn dotted(pointer: &str) -> String {
 }
 
 /// Convert a node to JSON, with the way back from pointers to positions.
-pub fn to_json(node: &Node) -> (Json, Positions<'_>) {
-    (plain_json(node), Positions::of(node))
+pub fn to_json<'a>(node: &'a Node, files: &'a Files) -> (Json, Positions<'a>) {
+    (plain_json(node), Positions::of(node, files))
 }
 
 /// Convert a node to JSON.
@@ -191,20 +202,21 @@ mod tests {
         let node = parse_one(text, FileId(0), &Limits::default())
             .unwrap()
             .unwrap();
-        let (json, pos) = to_json(&node);
+        let files = Files::new();
+        let (json, pos) = to_json(&node, &files);
         assert_eq!(json["image"]["tag"], serde_json::json!(1.0));
         assert_eq!(
-            pos.value("/image/tag").map(|p| (p.line, p.col)),
+            pos.value("/image/tag").map(|t| (t.set.line, t.set.col)),
             Some((2, 8))
         );
         assert_eq!(
-            pos.key("/image/repo").map(|p| (p.line, p.col)),
+            pos.key("/image/repo").map(|t| (t.set.line, t.set.col)),
             Some((3, 3))
         );
-        assert_eq!(pos.value("/env/0/value").map(|p| p.line), Some(6));
+        assert_eq!(pos.value("/env/0/value").map(|t| t.set.line), Some(6));
         // A pointer below a leaf falls back to the nearest ancestor.
-        assert_eq!(pos.value("/image/tag/missing").map(|p| p.line), Some(2));
-        assert_eq!(pos.value("/a~1b").map(|p| p.line), Some(7));
+        assert_eq!(pos.value("/image/tag/missing").map(|t| t.set.line), Some(2));
+        assert_eq!(pos.value("/a~1b").map(|t| t.set.line), Some(7));
         assert_eq!(dotted("/env/0/value"), "env[0].value");
         assert_eq!(
             tokens("/a~1b/c~0d"),
@@ -214,11 +226,14 @@ mod tests {
         assert_eq!(parent("/a"), "");
         // Exact answers only for pointers that resolve all the way; list
         // indexes as JSON pointers write them.
-        assert_eq!(pos.exact("/env/0/name").map(|p| p.line), Some(5));
+        assert_eq!(pos.exact("/env/0/name").map(|t| t.set.line), Some(5));
         assert_eq!(pos.exact("/env/00/name"), None);
-        assert_eq!(pos.value("/env/00/name").map(|p| p.line), Some(5));
+        assert_eq!(pos.value("/env/00/name").map(|t| t.set.line), Some(5));
         assert_eq!(pos.exact("/image/nope"), None);
-        assert_eq!(pos.key("/env").map(|p| (p.line, p.col)), Some((4, 1)));
-        assert_eq!(pos.value("no-slash").map(|p| p.line), Some(1));
+        assert_eq!(
+            pos.key("/env").map(|t| (t.set.line, t.set.col)),
+            Some((4, 1))
+        );
+        assert_eq!(pos.value("no-slash").map(|t| t.set.line), Some(1));
     }
 }

@@ -16,8 +16,7 @@ use serde_json::Value as Json;
 
 use super::positions::plain_json;
 use crate::error::{Diagnostic, Error};
-use crate::model::{AppSpec, ChartSource};
-use crate::project::{EnvRender, Project};
+use crate::model::{AppSpec, ChartSource, EnvRender};
 use crate::source::{Source, read_text};
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::FileId;
@@ -204,8 +203,7 @@ fn builtin(text: &str, origin: &str) -> Result<Compiled, Error> {
 
 impl SchemaSet {
     /// Load and compile every schema the given renders need.
-    pub fn load(project: &Project, renders: &[EnvRender]) -> Result<SchemaSet, Error> {
-        let source = project.source.as_ref();
+    pub fn load(source: &dyn Source, renders: &[EnvRender]) -> Result<SchemaSet, Error> {
         let mut set = SchemaSet {
             layer: builtin(LAYER_SCHEMA, "built-in layer schema")?,
             objects: HashMap::new(),
@@ -506,7 +504,7 @@ mod tests {
 #[allow(clippy::unwrap_used)]
 mod layer_schema_tests {
     use super::*;
-    use crate::validate::positions::to_json;
+    use crate::validate::positions::plain_json;
     use crate::yaml::load::parse_one;
 
     fn layer_validator() -> Compiled {
@@ -517,7 +515,7 @@ mod layer_schema_tests {
         let node = parse_one(text, FileId(0), &Limits::default())
             .unwrap()
             .unwrap();
-        to_json(&node).0
+        plain_json(&node)
     }
 
     #[test]

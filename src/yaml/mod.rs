@@ -3,3 +3,4 @@ pub mod emit;
 pub mod load;
 pub mod map;
 pub mod node;
+pub mod token;

@@ -55,15 +55,47 @@ pub enum Value {
     Map(Map),
 }
 
+/// A value's second position, for a value that came through a template
+/// that is exactly one var (`"{{ vars.tag }}"`): the position of that
+/// template string, as an index into the run's table
+/// ([`crate::source::Files::trace`]). It fits in the padding of a node, so
+/// provenance through templating costs no memory per node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Via(pub u32);
+
+impl Via {
+    /// Not templated from another value.
+    pub const NONE: Via = Via(0);
+}
+
+/// Where a value was set and, when it came through a template that is
+/// exactly one var (`"{{ vars.tag }}"`), where that template is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Trace {
+    /// Where the value itself is written: the var, or the value's own
+    /// position when it was not templated from one.
+    pub set: Pos,
+    /// The templated string the value went through, if any.
+    pub via: Option<Pos>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub value: Value,
+    /// Where this value is written: for a value templated from one var,
+    /// where the var is written.
     pub pos: Pos,
+    /// The template string a value templated from one var went through.
+    pub via: Via,
 }
 
 impl Node {
     pub fn new(value: Value, pos: Pos) -> Node {
-        Node { value, pos }
+        Node {
+            value,
+            pos,
+            via: Via::NONE,
+        }
     }
 
     /// Give back the spare capacity of every map, list and string below

@@ -166,5 +166,5 @@ fn explain_follows_a_template_to_the_var_that_fed_it() {
     let run = r.run(&["explain", "prod/kr", "db", "values.replicas"]);
     run.code(0)
         .stdout_has("= 3")
-        .stdout_has("uses vars.n = 3  from environments/prod/kr/env.yaml:2:6");
+        .stdout_has("final value from environments/prod/kr/env.yaml:2:6 (through the template at environments/apps/db.yaml:4:15)");
 }

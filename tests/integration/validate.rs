@@ -56,9 +56,20 @@ fn errors(list: &[Json]) -> Vec<&Json> {
 }
 
 #[track_caller]
+/// The errors are one cause (JSON lists it once per environment and app):
+/// one place and one message. Returns the first.
 fn only_error_at(list: &[Json], file: &str, line: u64, column: u64) -> Json {
     let errs = errors(list);
-    assert_eq!(errs.len(), 1, "expected exactly one error: {list:#?}");
+    let causes: std::collections::BTreeSet<String> = errs
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f["file"], f["line"], f["column"], f["message"]
+            )
+        })
+        .collect();
+    assert_eq!(causes.len(), 1, "expected exactly one cause: {list:#?}");
     let f = errs[0].clone();
     assert_eq!(f["rule"], "SCHEMA", "{f:#?}");
     assert_eq!(f["file"], file, "{f:#?}");
@@ -300,8 +311,13 @@ fn application_fields_map_back_to_the_argocd_layer() {
     );
     let (code, list) = findings(&r, &["prod"]);
     assert_eq!(code, 1);
-    let f = only_error_at(&list, PROD, 5, 14);
+    // The value was set by the var; the note names the template it went
+    // through (lint and explain give the same pair).
+    let f = only_error_at(&list, PROD, 1, 15);
     assert_eq!(f["path"], "argocd.syncPolicy.retry.limit");
+    r.run(&["validate", "prod"]).code(1).stdout_has(
+        "= note: the value comes through the template at environments/prod/env.yaml:5:14",
+    );
     assert!(
         f["message"]
             .as_str()
@@ -378,13 +394,25 @@ fn an_error_in_a_shared_layer_is_one_finding_for_all_environments() {
     );
     let (code, list) = findings(&r, &["--all"]);
     assert_eq!(code, 1);
-    let f = only_error_at(&list, "environments/apps/web.yaml", 4, 19);
-    assert_eq!(f["env"], "prod");
+    only_error_at(&list, "environments/apps/web.yaml", 4, 19);
+    // JSON: one finding per environment and app; text: one message.
+    let envs: Vec<&str> = errors(&list)
+        .iter()
+        .filter_map(|f| f["env"].as_str())
+        .collect();
+    assert_eq!(envs, ["prod", "stage"], "{list:#?}");
+    let run = r.run(&["validate", "--all"]);
+    run.code(1).stdout_has("= in: prod/web, stage/web");
+    assert_eq!(
+        run.stdout.matches("error[SCHEMA]").count(),
+        1,
+        "{}",
+        run.stdout
+    );
     assert!(
-        f["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("also in stage")
+        run.stdout.contains("1 error(s) (in 2 places)"),
+        "{}",
+        run.stdout
     );
 }
 
@@ -449,7 +477,7 @@ fn every_output_format_reports_the_schema_error() {
         .stdout_has("::error file=environments/prod/apps/web.yaml,line=3,col=19,title=SCHEMA::");
     let run = r.run(&["validate", "prod", "--format", "text"]);
     run.code(1)
-        .stdout_has("prod / web")
+        .stdout_has("= in: prod/web")
         .stdout_has("environments/prod/apps/web.yaml:3:19")
         .stdout_has("1 error(s)");
 }

@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use super::prelude::*;
-use crate::project::EnvRender;
-use crate::render::{IN_CLUSTER, OutputKind};
+use crate::model::{EnvRender, IN_CLUSTER, OutputKind};
 
 pub const RULE: Rule = Rule {
     code: "NX007",

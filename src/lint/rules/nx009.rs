@@ -50,12 +50,7 @@ fn check(cx: &RepoCx, out: &mut Sink) {
         let (Some(ra), Some(rb)) = (cx.env(&a), cx.env(&b)) else {
             continue;
         };
-        let broken = |r: &crate::project::EnvRender| {
-            r.findings
-                .iter()
-                .any(|d| d.rule.as_deref() == Some("TEMPLATE"))
-        };
-        if broken(ra) || broken(rb) {
+        if ra.template_failed() || rb.template_failed() {
             continue;
         }
         for (from, to) in [(ra, rb), (rb, ra)] {

@@ -1,99 +1,12 @@
-//! The typed view of a merged, templated layer document.
+//! Reading the keys nexus acts on out of a merged, templated document.
 //!
-//! After merging and templating, an app is still a tree of [`Node`]s (lint
-//! and validate read that tree, positions included). This module pulls out
-//! the keys nexus itself acts on, checks their types, and fills defaults,
-//! so that rendering never has to guess. Every error points at the value
-//! that is wrong, or at the app's own layer file when a key is missing.
+//! Types are checked and defaults filled here, so that rendering never has
+//! to guess. Every error points at the value that is wrong, or at the
+//! app's own layer file when a key is missing.
 
+use super::{AppSpec, ArgoSettings, ChartSource, IN_CLUSTER};
 use crate::error::{Diagnostic, Error};
 use crate::yaml::node::{Map, Node, Pos, Value};
-
-/// Where the chart comes from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChartSource {
-    /// A chart from a Helm repository (`repoURL` + `chart` + `targetRevision`).
-    Repo {
-        repo_url: String,
-        chart: String,
-        target_revision: String,
-    },
-    /// A chart in this repository.
-    Path {
-        path: String,
-        target_revision: Option<String>,
-    },
-}
-
-/// The `argocd:` settings after merging, with defaults filled in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArgoSettings {
-    pub namespace: String,
-    pub project: String,
-    pub root_project: String,
-    pub repo_url: String,
-    pub target_revision: String,
-    /// `{server: ...}` or `{name: ...}`.
-    pub destination: Map,
-    /// `spec.syncPolicy`, when anything is set.
-    pub sync_policy: Option<Node>,
-}
-
-impl ArgoSettings {
-    /// Is `syncPolicy.automated.prune` on?
-    pub fn prune(&self) -> bool {
-        self.sync_policy
-            .as_ref()
-            .and_then(|p| p.get_path("automated.prune"))
-            .and_then(Node::as_bool)
-            .unwrap_or(false)
-    }
-
-    pub fn automated(&self) -> bool {
-        self.sync_policy
-            .as_ref()
-            .and_then(|p| p.get("automated"))
-            .is_some_and(|a| !a.is_null())
-    }
-}
-
-/// One app in one environment, ready to render.
-#[derive(Debug, Clone)]
-pub struct AppSpec {
-    pub name: String,
-    pub namespace: String,
-    pub chart: ChartSource,
-    /// Position of `app.chart` (for findings about it).
-    pub chart_pos: Pos,
-    pub depends_on: Vec<(String, Pos)>,
-    pub sync_wave: Option<(i64, Pos)>,
-    pub labels: Vec<(String, String)>,
-    pub annotations: Vec<(String, String)>,
-    pub manifests: Vec<Node>,
-    /// `(rule, reason, position)`.
-    pub lint_ignore: Vec<(String, String, Pos)>,
-    pub argocd: ArgoSettings,
-    /// The whole merged and templated document (`vars`, `argocd`, `app`).
-    pub doc: Node,
-    /// The app's most specific existing layer file, for findings about a
-    /// key that is missing.
-    pub own_file: String,
-    /// Every layer file that went into this app, first to last.
-    pub layers: Vec<String>,
-}
-
-impl AppSpec {
-    /// The Helm values (a map): `app.values` of the merged document, or an
-    /// empty map when the layers set none.
-    pub fn values(&self) -> &Node {
-        static EMPTY: std::sync::LazyLock<Node> =
-            std::sync::LazyLock::new(|| Node::map(Pos::GENERATED));
-        match self.doc.get("app").and_then(|a| a.get("values")) {
-            Some(n) if n.as_map().is_some() => n,
-            _ => &EMPTY,
-        }
-    }
-}
 
 fn err(msg: String, pos: Pos, file: &str) -> Diagnostic {
     let d = Diagnostic::error(msg);
@@ -232,7 +145,7 @@ pub fn argo_settings(doc: &Node, own_file: &str, errs: &mut Vec<Diagnostic>) -> 
             "server".into(),
             crate::yaml::node::Entry {
                 key_pos: Pos::GENERATED,
-                node: Node::str(crate::render::IN_CLUSTER, Pos::GENERATED),
+                node: Node::str(IN_CLUSTER, Pos::GENERATED),
             },
         );
     }
@@ -501,5 +414,38 @@ pub fn enabled(doc: &Node, own_file: &str) -> Result<bool, Error> {
                 own_file,
             ))),
         },
+    }
+}
+
+/// The `projects.<name>` AppProject specs of an environment's merged
+/// document, in the order they were first defined.
+pub fn projects(doc: &Node) -> Result<Vec<(String, Node)>, Error> {
+    let Some(p) = doc.get("projects") else {
+        return Ok(Vec::new());
+    };
+    match &p.value {
+        Value::Map(m) => {
+            let mut out = Vec::with_capacity(m.len());
+            for (name, e) in m.iter() {
+                if e.node.is_null() {
+                    continue;
+                }
+                if e.node.as_map().is_none() {
+                    return Err(Error::from(
+                        Diagnostic::error(format!(
+                            "`projects.{name}` must be an AppProject spec (a map), got {}",
+                            e.node.type_name()
+                        ))
+                        .at(e.node.pos),
+                    ));
+                }
+                out.push((name.clone(), e.node.clone()));
+            }
+            Ok(out)
+        }
+        Value::Null => Ok(Vec::new()),
+        _ => Err(Error::from(
+            Diagnostic::error(format!("`projects` must be a map, got {}", p.type_name())).at(p.pos),
+        )),
     }
 }
