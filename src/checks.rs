@@ -16,9 +16,9 @@ use crate::validate;
 /// Which checks to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CheckOptions {
-    /// Schema validation (SPEC §7).
+    /// Schema validation (README: Validation).
     pub validate: bool,
-    /// Policy lint (SPEC §8).
+    /// Policy lint (README: Lint).
     pub lint: bool,
     /// Objects with no known schema are errors instead of infos.
     pub strict: bool,

@@ -1,4 +1,4 @@
-//! `nexus.yaml`: repository settings (SPEC §8): protected environments,
+//! `nexus.yaml`: repository settings (README: Lint): protected environments,
 //! lint rule severities per environment, required labels and parity pairs.
 //!
 //! The file is optional. It is read with positions, checked by hand first
@@ -519,8 +519,8 @@ mod tests {
 
     fn load(text: &str) -> Result<Config, Error> {
         let root = load::parse_one(text, FileId(0), &Limits::default())
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("empty"));
+            .unwrap()
+            .expect("empty");
         parse(&root, &disc(), &["NX002", "NX107", "NX103"], FileId(0))
     }
 
@@ -528,18 +528,14 @@ mod tests {
     fn refused(text: &str) -> crate::error::Diagnostic {
         match load(text) {
             Ok(_) => panic!("accepted: {text}"),
-            Err(e) => e
-                .diagnostics
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| panic!("no diagnostic")),
+            Err(e) => e.diagnostics.into_iter().next().expect("no diagnostic"),
         }
     }
 
     #[test]
     fn settings_apply_per_environment_and_group() {
         let c = load("protectedEnvs: [prod]\nlint:\n  rules:\n    NX002: {severity: error, envs: [prod]}\n    NX107: off\n  requiredLabels: [team]\n  parity: [[stage, prod]]\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert!(c.is_protected("prod/kr"));
         assert!(!c.is_protected("stage"));
         assert!(!covers("prod", "production"));

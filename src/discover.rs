@@ -1,5 +1,5 @@
 //! Discovery: which environments, groups and apps a repository has, and the
-//! layer chain of each (SPEC §1).
+//! layer chain of each (README: The repository nexus works on).
 //!
 //! An environment is a directory under `environments/` (not an `apps/`
 //! directory) holding an `env.yaml` and no environments below it; one with

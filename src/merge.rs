@@ -1,4 +1,4 @@
-//! Merging layers, Helm's way, with provenance (SPEC §3).
+//! Merging layers, Helm's way, with provenance (README: Merge rules).
 //!
 //! The result for `app.values` equals what `helm template -f L1 -f L2 ...`
 //! builds: maps merge key by key, lists and scalars replace, an explicit
@@ -273,7 +273,7 @@ mod tests {
         parse_one(text, FileId(file), &Limits::default())
             .ok()
             .flatten()
-            .unwrap_or_else(|| panic!("bad yaml"))
+            .expect("bad yaml")
     }
 
     fn merged_values(layers: &[&str]) -> (Node, Vec<Diagnostic>) {
@@ -286,13 +286,9 @@ mod tests {
                 doc.push_str(line);
                 doc.push('\n');
             }
-            m.merge_layer(&mut base, &parse(&doc, i as u32))
-                .unwrap_or_else(|e| panic!("{e}"));
+            m.merge_layer(&mut base, &parse(&doc, i as u32)).unwrap();
         }
-        let values = base
-            .get_path("app.values")
-            .cloned()
-            .unwrap_or_else(|| panic!("no values"));
+        let values = base.get_path("app.values").cloned().expect("no values");
         (values, m.warnings)
     }
 
@@ -370,11 +366,10 @@ mod tests {
         let mut base = Node::map(crate::yaml::node::Pos::GENERATED);
         let mut m = Merger::new();
         m.merge_layer(&mut base, &parse("app: {values: {l: {a: 1}}}", 0))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let err = m
             .merge_layer(&mut base, &parse("app: {values: {l+: [1]}}", 1))
-            .err()
-            .unwrap_or_else(|| panic!("no error"));
+            .expect_err("appending to a map must fail");
         assert!(
             err.diagnostics[0]
                 .message
@@ -394,12 +389,12 @@ mod tests {
                 0,
             ),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         m.merge_layer(
             &mut base,
             &parse("argocd: {syncPolicy: {automated: null}}", 1),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         assert_eq!(
             yaml(&base),
             "argocd:\n  syncPolicy:\n    syncOptions:\n      - A\n"
@@ -531,7 +526,7 @@ mod tests {
                     },
                 );
                 m.merge_layer(&mut base, &Node::new(Value::Map(doc), l.pos))
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap();
             }
             let got = base
                 .get_path("app.values")

@@ -1,4 +1,4 @@
-//! Rendering: from typed apps to the files of `deploy/<env>/` (SPEC §5).
+//! Rendering: from typed apps to the files of `deploy/<env>/` (README: What `nexus render <env>` writes).
 //!
 //! Applications, AppProjects and the root app-of-apps come from minijinja
 //! templates (the repository's `templates/*.j2`, else the built-in ones),

@@ -20,7 +20,7 @@ use crate::yaml::node::{FileId, Node, Pos, Trace, Via};
 pub mod git;
 pub use git::GitSource;
 
-/// Default limit on the size of one input file (SPEC §9).
+/// Default limit on the size of one input file (README: Limits and safety).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -448,7 +448,7 @@ mod tests {
             .insert("../outside.yaml", "x");
         let names: Vec<_> = m
             .list_dir("environments")
-            .unwrap_or_else(|e| panic!("{e:?}"))
+            .unwrap()
             .into_iter()
             .map(|e| (e.name, e.is_dir))
             .collect();

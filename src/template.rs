@@ -1,4 +1,4 @@
-//! Templating of merged layers with minijinja (SPEC §4).
+//! Templating of merged layers with minijinja (README: Templating).
 //!
 //! Every string leaf of `vars`, `argocd`, `projects` and `app` that contains
 //! template syntax is rendered. A string that is exactly one expression

@@ -1,4 +1,4 @@
-//! Sync waves from `dependsOn` (SPEC §5).
+//! Sync waves from `dependsOn` (README: What `nexus render <env>` writes).
 //!
 //! An app with no dependencies is wave 0; otherwise it is one more than the
 //! highest wave among its dependencies. A pinned `syncWave` must be higher

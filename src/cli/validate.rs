@@ -1,6 +1,6 @@
 //! `nexus validate [ENV...] [--all] [--format F] [--strict]`: render
 //! environments in memory and check layers, Helm values and rendered
-//! objects against their JSON Schemas (SPEC §7). Writes nothing.
+//! objects against their JSON Schemas (README: Validation). Writes nothing.
 //! Exit 1 when there are error findings.
 
 use super::{Cli, Failure, open_project, render_selected, repo_root, run_checks};

@@ -103,7 +103,6 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

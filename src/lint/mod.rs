@@ -1,4 +1,4 @@
-//! Policy lint (SPEC §8): the rules that stop a bad change before it is
+//! Policy lint (README: Lint): the rules that stop a bad change before it is
 //! committed.
 //!
 //! Each rule lives in its own file under [`rules`] and is listed once in

@@ -168,7 +168,6 @@ pub fn render(plan: &Plan, max_bytes: usize) -> Result<String, TooSmall> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

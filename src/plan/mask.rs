@@ -150,7 +150,6 @@ fn visit_secrets(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::yaml::load::{Limits, parse_one};

@@ -340,7 +340,6 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

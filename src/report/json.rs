@@ -1,4 +1,4 @@
-//! JSON output for tools: one finding per environment and app (SPEC §6),
+//! JSON output for tools: one finding per environment and app (README: Output formats),
 //! `suppressed` beside them, and the counts.
 
 use serde_json::{Value as Json, json};

@@ -1,7 +1,7 @@
 //! Printing diagnostics, in one place, for every command and format.
 //!
 //! `text` is for people, `json` for tools, `sarif` 2.1.0 for code scanning
-//! and `github` for workflow annotations (SPEC §6). Positions are resolved
+//! and `github` for workflow annotations (README: Output formats). Positions are resolved
 //! to repository-relative file, line and column here, through the file
 //! table, so every format points at the same layer line.
 //!
@@ -294,7 +294,7 @@ mod tests {
         let g = groups
             .iter()
             .find(|g| g.first.message == "automated sync is on")
-            .unwrap_or_else(|| panic!("no group"));
+            .expect("no group");
         assert_eq!(g.places, ["prod/kr/api", "prod/kr/web", "prod/us/web"]);
         assert_eq!(g.count, 3);
         assert_eq!(

@@ -264,7 +264,6 @@ impl Source for GitSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use git2::Signature;

@@ -1,4 +1,4 @@
-//! Schema validation (SPEC §7): layers, Helm values and rendered objects
+//! Schema validation (README: Validation): layers, Helm values and rendered objects
 //! checked against JSON Schemas, every error a `SCHEMA` finding that
 //! points at the layer line that set the offending value.
 //!
@@ -219,7 +219,7 @@ fn collect(
     }
 }
 
-/// `image.tag`, `env.0.name`: the dotted path SPEC findings use.
+/// `image.tag`, `env.0.name`: the dotted path findings use.
 fn spec_path(pointer: &str) -> String {
     positions::tokens(pointer).join(".")
 }

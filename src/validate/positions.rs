@@ -190,7 +190,6 @@ pub fn plain_json(node: &Node) -> Json {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::yaml::load::{Limits, parse_one};

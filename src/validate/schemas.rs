@@ -1,4 +1,4 @@
-//! Finding and compiling the schemas one run needs (SPEC §7).
+//! Finding and compiling the schemas one run needs (README: Validation).
 //!
 //! A [`SchemaSet`] is built once, before any object is checked, and shared
 //! by reference across threads: the layer schema (embedded), the built-in
@@ -453,7 +453,6 @@ pub fn openapi_to_json_schema(schema: &mut Json) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -501,7 +500,6 @@ mod tests {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod layer_schema_tests {
     use super::*;
     use crate::validate::positions::plain_json;
@@ -575,7 +573,6 @@ mod layer_schema_tests {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod compile_tests {
     use super::*;
     use serde_json::json;

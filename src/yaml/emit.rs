@@ -368,7 +368,6 @@ fn write_seq(seq: &[Node], indent: usize, inline_first: bool, out: &mut String) 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::super::load::{Limits, parse_one, resolve_plain};
     use super::super::node::{Entry, FileId, Pos};

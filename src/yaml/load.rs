@@ -918,7 +918,6 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -41,7 +41,7 @@ fn fails_on_stale_missing_and_extra_files() {
 #[test]
 fn a_missing_deploy_tree_is_stale() {
     let r = rendered();
-    std::fs::remove_dir_all(r.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("deploy")).unwrap();
     r.run(&["check"])
         .code(1)
         .stdout_has("missing deploy/prod/root.yaml");

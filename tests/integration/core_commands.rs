@@ -132,13 +132,13 @@ fn ls_lists_groups_environments_and_apps() {
 #[test]
 fn nexus_repo_environment_variable_is_honoured() {
     let r = repo();
-    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let elsewhere = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
         .args(["graph", "stage"])
         .current_dir(elsewhere.path())
         .env("NEXUS_REPO", r.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -120,15 +120,14 @@ fn includes_cannot_leave_the_repository() {
 #[cfg(unix)]
 #[test]
 fn symlinks_cannot_leave_the_repository() {
-    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(outside.path().join("evil.yaml"), "vars: {stolen: true}\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("evil.yaml"), "vars: {stolen: true}\n").unwrap();
     let r = repo();
     std::os::unix::fs::symlink(
         outside.path().join("evil.yaml"),
         r.path().join("environments/mixin.yaml"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     r.write("environments/stage/env.yaml", "include: [../mixin.yaml]\n");
     fails(
         &r,
@@ -343,6 +342,6 @@ fn invalid_utf8() {
         r.path().join("environments/stage/env.yaml"),
         b"vars: {a: \"\xff\xfe\"}\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     fails(&r, 2, &["environments/stage/env.yaml", "UTF-8"]);
 }

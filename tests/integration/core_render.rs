@@ -389,7 +389,7 @@ fn output_is_identical_whatever_the_thread_count() {
         .code(0);
     let one = r.tree("deploy");
     assert!(one.len() > 200, "{}", one.len());
-    std::fs::remove_dir_all(r.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("deploy")).unwrap();
     r.run_env(&["render", "--all"], &[("RAYON_NUM_THREADS", "8")])
         .code(0);
     let eight = r.tree("deploy");
@@ -473,11 +473,10 @@ fn the_readme_worked_example_is_what_nexus_writes() {
         "app:\n  values:\n    image: {tag: \"1.7.2\"}\n    env+: [{name: REGION, value: eu}]\n    probes!: {liveness: /live}\n    cache: null\n",
     );
     r.run(&["render", "prod"]).code(0);
-    let readme = std::fs::read_to_string(crate::util::project_root().join("README.md"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let readme = std::fs::read_to_string(crate::util::project_root().join("README.md")).unwrap();
     let start = readme
         .find("gives `deploy/prod/values/api.yaml`:\n\n```yaml\n")
-        .unwrap_or_else(|| panic!("README example moved"));
+        .expect("README example moved");
     let body = &readme[start..];
     let body = &body[body.find("```yaml\n").unwrap_or(0) + 8..];
     let expected = &body[..body.find("```").unwrap_or(0)];

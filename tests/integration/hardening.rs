@@ -1,4 +1,4 @@
-//! Hostile input and crash safety (SPEC §9): bombs end in exit 2 naming the
+//! Hostile input and crash safety (README: Limits and safety): bombs end in exit 2 naming the
 //! file, quickly and in modest memory; nothing is read or written outside
 //! the repository and output root; a killed render leaves only complete
 //! files; two renders at once do not corrupt anything; secrets never show.
@@ -38,7 +38,7 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// sample its peak memory while it runs.
 fn bounded(r: &Repo, args: &[&str], limit: Duration) -> Bounded {
     let err_path = r.path().join(".stderr");
-    let err_file = std::fs::File::create(&err_path).unwrap_or_else(|e| panic!("{e}"));
+    let err_file = std::fs::File::create(&err_path).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_nexus"))
         .args(args)
         .current_dir(r.path())
@@ -47,14 +47,14 @@ fn bounded(r: &Repo, args: &[&str], limit: Duration) -> Bounded {
         .stdout(Stdio::null())
         .stderr(err_file)
         .spawn()
-        .unwrap_or_else(|e| panic!("spawn: {e}"));
+        .expect("spawn");
     let start = Instant::now();
     let mut peak = 0;
     let code = loop {
         if let Some(kib) = vm_hwm_kib(child.id()) {
             peak = peak.max(kib);
         }
-        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+        if let Some(status) = child.try_wait().unwrap() {
             break status.code().unwrap_or(-1);
         }
         if start.elapsed() > limit {
@@ -132,9 +132,8 @@ fn deep_block_and_flow_nesting() {
 fn a_120_mib_layer_is_refused_before_it_is_read() {
     let r = repo();
     let path = r.path().join("environments/stage/env.yaml");
-    let f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
-    f.set_len(120 * 1024 * 1024)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(120 * 1024 * 1024).unwrap();
     let err = refused(&r, "environments/stage/env.yaml");
     assert!(err.contains("over the limit"), "{err}");
 }
@@ -143,8 +142,7 @@ fn a_120_mib_layer_is_refused_before_it_is_read() {
 fn a_fifo_or_device_is_refused_not_waited_on() {
     let r = repo();
     let fifo = r.path().join("environments/stage/apps/api.yaml");
-    std::fs::create_dir_all(fifo.parent().unwrap_or(Path::new("/")))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(fifo.parent().unwrap_or(Path::new("/"))).unwrap();
     let made = Command::new("mkfifo")
         .arg(&fifo)
         .status()
@@ -152,10 +150,10 @@ fn a_fifo_or_device_is_refused_not_waited_on() {
     if made {
         let err = refused(&r, "environments/stage/apps/api.yaml");
         assert!(err.contains("not a regular file"), "{err}");
-        std::fs::remove_file(&fifo).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(&fifo).unwrap();
     }
     // /dev/zero through a symlink: outside the repository.
-    std::os::unix::fs::symlink("/dev/zero", &fifo).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("/dev/zero", &fifo).unwrap();
     refused(&r, "environments/stage/apps/api.yaml");
 }
 
@@ -223,7 +221,7 @@ fn outside_dir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("nexus-outside-")
         .tempdir()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -238,36 +236,32 @@ fn files_in(dir: &Path) -> Vec<String> {
 #[test]
 fn symlinks_out_of_the_repository_are_refused_everywhere() {
     let outside = outside_dir();
-    std::fs::write(outside.path().join("env.yaml"), "vars: {a: 1}\n")
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(outside.path().join("t.j2"), "a: 1\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.path().join("env.yaml"), "vars: {a: 1}\n").unwrap();
+    std::fs::write(outside.path().join("t.j2"), "a: 1\n").unwrap();
 
     // An environment directory that is a symlink to outside.
     let r = repo();
-    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(outside.path(), r.path().join("environments/stage"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), r.path().join("environments/stage")).unwrap();
     let b = bounded(&r, &["render", "--all"], Duration::from_secs(30));
     assert_eq!(b.code, 2, "{}", b.stderr);
     assert!(b.stderr.contains("outside the repository"), "{}", b.stderr);
 
     // A template that is a symlink to outside.
     let r = repo();
-    std::fs::create_dir_all(r.path().join("templates")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(r.path().join("templates")).unwrap();
     std::os::unix::fs::symlink(
         outside.path().join("t.j2"),
         r.path().join("templates/root.yaml.j2"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let err = refused(&r, "templates/root.yaml.j2");
     assert!(err.contains("outside the repository"), "{err}");
 
     // A symlink loop inside environments/ ends too.
     let r = repo();
-    std::os::unix::fs::symlink("..", r.path().join("environments/stage/a"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink("..", r.path().join("environments/stage/b"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("..", r.path().join("environments/stage/a")).unwrap();
+    std::os::unix::fs::symlink("..", r.path().join("environments/stage/b")).unwrap();
     let b = bounded(&r, &["render", "stage"], Duration::from_secs(30));
     assert_eq!(b.code, 2, "{}", b.stderr);
 }
@@ -276,8 +270,7 @@ fn symlinks_out_of_the_repository_are_refused_everywhere() {
 fn deploy_symlinked_out_of_the_repository_is_not_written_through() {
     let outside = outside_dir();
     let r = repo();
-    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy")).unwrap();
     r.run(&["render", "stage"])
         .code(2)
         .stderr_has("outside the repository");
@@ -285,9 +278,8 @@ fn deploy_symlinked_out_of_the_repository_is_not_written_through() {
 
     // A directory further down that points out.
     let r = repo();
-    std::fs::create_dir_all(r.path().join("deploy/stage")).unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy/stage/apps"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(r.path().join("deploy/stage")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy/stage/apps")).unwrap();
     r.run(&["render", "stage"])
         .code(2)
         .stderr_has("outside the output directory");
@@ -295,14 +287,13 @@ fn deploy_symlinked_out_of_the_repository_is_not_written_through() {
 
     // The environment's own directory pointing out: not pruned through.
     let r = repo();
-    std::fs::create_dir_all(r.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(r.path().join("deploy")).unwrap();
     std::fs::write(
         outside.path().join("stale.yaml"),
         format!("{HEADER}environments/stage; do not edit.\na: 1\n"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy/stage"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), r.path().join("deploy/stage")).unwrap();
     r.run(&["render", "stage"]).code(2);
     assert!(outside.path().join("stale.yaml").exists());
 }
@@ -340,9 +331,8 @@ fn pruning_removes_only_managed_files_of_the_environment() {
     // A managed-looking file reached through a symlink is never removed.
     let outside = outside_dir();
     let target = outside.path().join("ext.yaml");
-    std::fs::write(&target, managed("stage")).unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(&target, r.path().join("deploy/stage/apps/link.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&target, managed("stage")).unwrap();
+    std::os::unix::fs::symlink(&target, r.path().join("deploy/stage/apps/link.yaml")).unwrap();
 
     let run = r.run(&["render", "stage"]);
     run.code(0).stderr_has("deploy/stage/notes.md");
@@ -362,10 +352,8 @@ fn pruning_removes_only_managed_files_of_the_environment() {
     );
 
     // A symlink or unmanaged file where nexus must write blocks the render.
-    std::fs::remove_file(r.path().join("deploy/stage/apps/api.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(&target, r.path().join("deploy/stage/apps/api.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(r.path().join("deploy/stage/apps/api.yaml")).unwrap();
+    std::os::unix::fs::symlink(&target, r.path().join("deploy/stage/apps/api.yaml")).unwrap();
     r.run(&["render", "stage"])
         .code(2)
         .stderr_has("deploy/stage/apps/api.yaml");
@@ -421,7 +409,7 @@ fn big_repo(n: usize) -> Repo {
 fn all_complete(r: &Repo) -> usize {
     let mut n = 0;
     for e in walkdir::WalkDir::new(r.path().join("deploy")) {
-        let e = e.unwrap_or_else(|e| panic!("{e}"));
+        let e = e.unwrap();
         if !e.file_type().is_file() {
             continue;
         }
@@ -429,7 +417,7 @@ fn all_complete(r: &Repo) -> usize {
         if name.contains(".nexus-tmp.") {
             continue;
         }
-        let text = std::fs::read_to_string(e.path()).unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(e.path()).unwrap();
         assert!(
             text.starts_with(HEADER),
             "{} lacks the header",
@@ -465,7 +453,7 @@ fn a_killed_render_leaves_only_complete_files() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -496,11 +484,11 @@ fn two_renders_at_once_do_not_corrupt_files() {
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
         };
         let (a, b) = (spawn(), spawn());
         for c in [a, b] {
-            let out = c.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+            let out = c.wait_with_output().unwrap();
             assert!(
                 out.status.success(),
                 "{}",

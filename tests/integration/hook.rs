@@ -13,11 +13,7 @@ fn repo() -> Repo {
 #[cfg(unix)]
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .permissions()
-        .mode()
-        & 0o777
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -89,21 +85,20 @@ fn the_hook_explains_a_missing_nexus() {
     let r = repo();
     r.run(&["hook", "install"]).code(0);
     // A PATH with git and sh but no nexus.
-    let bare = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bare = tempfile::tempdir().unwrap();
     for tool in ["git", "sh"] {
         let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .map(|d| d.join(tool))
             .find(|p| p.exists())
             .unwrap_or_else(|| panic!("{tool} not on PATH"));
-        std::os::unix::fs::symlink(&found, bare.path().join(tool))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&found, bare.path().join(tool)).unwrap();
     }
     let out = std::process::Command::new(bare.path().join("git"))
         .args(["commit", "--allow-empty", "-m", "x"])
         .current_dir(r.path())
         .env("PATH", bare.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("not on PATH"),

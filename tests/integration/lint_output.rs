@@ -91,8 +91,7 @@ fn sarif_has_rule_metadata_help_and_locations() {
     );
     let run = r.run(&["lint", "--all", "--format", "sarif"]);
     run.code(1);
-    let doc: serde_json::Value =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["version"], "2.1.0");
     let rules = &doc["runs"][0]["tool"]["driver"]["rules"];
     assert_eq!(rules[0]["id"], "NX101");

@@ -1,6 +1,12 @@
 //! All integration tests, built into one binary. Each module covers one
 //! command or concern; every test runs the real binary in a fresh temp
 //! repository (see `util`).
+//!
+//! This crate is test code throughout, helpers included: a failed
+//! `unwrap` is a failed test, so the workspace's unwrap/expect lints (which
+//! `clippy.toml` already relaxes inside `#[test]` functions) are off here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod cases;
 mod check;
 mod core_commands;
 mod core_errors;

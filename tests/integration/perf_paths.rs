@@ -13,7 +13,7 @@ use crate::util::Repo;
 fn force_template_path(r: &Repo) {
     let builtin =
         std::fs::read_to_string(crate::util::project_root().join("templates/application.yaml.j2"))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
     r.write(
         "templates/application.yaml.j2",
         &format!("{{# a custom template #}}\n{builtin}"),
@@ -26,7 +26,7 @@ type Tree = Vec<(String, String)>;
 fn render_both_ways(r: &Repo) -> (Tree, Tree) {
     r.run(&["render", "--all"]).code(0);
     let direct = r.tree("deploy");
-    std::fs::remove_dir_all(r.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("deploy")).unwrap();
     force_template_path(r);
     r.run(&["render", "--all"]).code(0);
     (direct, r.tree("deploy"))

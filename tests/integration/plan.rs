@@ -82,7 +82,7 @@ fn removing_an_app_destroys_its_files() {
         .unwrap_or_else(|| panic!("no prod in {v}"));
     let destroyed: Vec<&str> = prod["files"]
         .as_array()
-        .unwrap_or_else(|| panic!("files"))
+        .expect("files")
         .iter()
         .filter(|f| f["change"] == "destroy")
         .map(|f| f["path"].as_str().unwrap_or(""))
@@ -248,7 +248,7 @@ fn max_bytes_cuts_whole_sections_and_says_so() {
 fn environments_added_and_removed_are_planned_over_the_union() {
     let r = fixture();
     r.write("environments/dev/env.yaml", "vars: {tag: dev}\n");
-    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(r.path().join("environments/stage")).unwrap();
     // dev: 2 apps x 2 files + root + AppProject; stage loses the same.
     let run = r.run(&["plan", "--base", "HEAD"]);
     run.code(0).stdout_has(&summary(6, 0, 6));

@@ -14,7 +14,7 @@ fn load(name: &str) -> Value {
 #[test]
 fn pre_commit_hooks_run_nexus_without_filenames() {
     let hooks = load(".pre-commit-hooks.yaml");
-    let hooks = hooks.as_sequence().unwrap_or_else(|| panic!("a list"));
+    let hooks = hooks.as_sequence().expect("a list");
     let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
     assert!(
         ids.contains(&"nexus-check") && ids.contains(&"nexus-render-check"),
@@ -52,9 +52,7 @@ fn the_action_is_a_composite_that_checks_lints_plans_and_comments() {
         );
     }
     assert_eq!(action["runs"]["using"], "composite");
-    let steps = action["runs"]["steps"]
-        .as_sequence()
-        .unwrap_or_else(|| panic!("steps"));
+    let steps = action["runs"]["steps"].as_sequence().expect("steps");
     for step in steps {
         // Composite run steps must name their shell.
         if step["run"].is_string() {
@@ -90,7 +88,7 @@ fn the_action_is_a_composite_that_checks_lints_plans_and_comments() {
                 .is_some_and(|u| u.starts_with("actions/github-script@"))
         })
         .and_then(|s| s["with"]["script"].as_str())
-        .unwrap_or_else(|| panic!("no github-script step"));
+        .expect("no github-script step");
     assert!(script.contains("<!-- nexus-plan -->"));
     assert!(script.contains("updateComment") && script.contains("createComment"));
 }

@@ -59,7 +59,7 @@ impl Repo {
         let dir = tempfile::Builder::new()
             .prefix("nexus-test-")
             .tempdir()
-            .unwrap_or_else(|e| panic!("tempdir: {e}"));
+            .expect("tempdir");
         Repo { dir }
     }
 
@@ -97,7 +97,7 @@ impl Repo {
                 project_root().join("nexus.yaml"),
                 r.path().join("nexus.yaml"),
             )
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         }
         r
     }
@@ -142,7 +142,7 @@ impl Repo {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().unwrap_or_else(|e| panic!("run nexus: {e}"));
+        let out = cmd.output().expect("run nexus");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -158,12 +158,12 @@ impl Repo {
             return out;
         }
         for e in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let e = e.unwrap_or_else(|e| panic!("{e}"));
+            let e = e.unwrap();
             if e.file_type().is_file() {
                 let p = e
                     .path()
                     .strip_prefix(&root)
-                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap()
                     .to_string_lossy()
                     .into_owned();
                 out.push((p, std::fs::read_to_string(e.path()).unwrap_or_default()));
@@ -183,16 +183,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
         return;
     }
     for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap_or_else(|e| panic!("{e}"));
-        let rel = e
-            .path()
-            .strip_prefix(from)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
         let dest = to.join(rel);
         if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::create_dir_all(&dest).unwrap();
         } else {
-            std::fs::copy(e.path(), &dest).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::copy(e.path(), &dest).unwrap();
         }
     }
 }
@@ -227,34 +224,29 @@ pub fn at<'a>(v: &'a serde_yaml::Value, path: &str) -> &'a serde_yaml::Value {
 impl Repo {
     /// `git init` the repository (with a committer identity for the CLI).
     pub fn git_init(&self) -> &Repo {
-        let repo = git2::Repository::init(self.path()).unwrap_or_else(|e| panic!("git init: {e}"));
-        let mut cfg = repo.config().unwrap_or_else(|e| panic!("git config: {e}"));
-        cfg.set_str("user.name", "nexus test")
-            .unwrap_or_else(|e| panic!("{e}"));
-        cfg.set_str("user.email", "test@example.com")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let repo = git2::Repository::init(self.path()).expect("git init");
+        let mut cfg = repo.config().expect("git config");
+        cfg.set_str("user.name", "nexus test").unwrap();
+        cfg.set_str("user.email", "test@example.com").unwrap();
         self
     }
 
     /// Stage everything (deletions too) and commit it; returns the commit id.
     pub fn commit(&self, message: &str) -> String {
-        let repo = git2::Repository::open(self.path()).unwrap_or_else(|e| panic!("open: {e}"));
-        let mut index = repo.index().unwrap_or_else(|e| panic!("index: {e}"));
+        let repo = git2::Repository::open(self.path()).expect("open");
+        let mut index = repo.index().expect("index");
         index
             .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap_or_else(|e| panic!("add: {e}"));
-        index
-            .update_all(["*"], None)
-            .unwrap_or_else(|e| panic!("update: {e}"));
-        index.write().unwrap_or_else(|e| panic!("write index: {e}"));
-        let tree_id = index.write_tree().unwrap_or_else(|e| panic!("tree: {e}"));
-        let tree = repo.find_tree(tree_id).unwrap_or_else(|e| panic!("{e}"));
-        let sig = git2::Signature::now("nexus test", "test@example.com")
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("add");
+        index.update_all(["*"], None).expect("update");
+        index.write().expect("write index");
+        let tree_id = index.write_tree().expect("tree");
+        let tree = repo.find_tree(tree_id).unwrap();
+        let sig = git2::Signature::now("nexus test", "test@example.com").unwrap();
         let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .unwrap_or_else(|e| panic!("commit: {e}"))
+            .expect("commit")
             .to_string()
     }
 
@@ -273,12 +265,9 @@ impl Repo {
             let old = std::env::var_os("PATH").unwrap_or_default();
             let mut paths = vec![dir.to_path_buf()];
             paths.extend(std::env::split_paths(&old));
-            cmd.env(
-                "PATH",
-                std::env::join_paths(paths).unwrap_or_else(|e| panic!("{e}")),
-            );
+            cmd.env("PATH", std::env::join_paths(paths).unwrap());
         }
-        let out = cmd.output().unwrap_or_else(|e| panic!("run git: {e}"));
+        let out = cmd.output().expect("run git");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -291,6 +280,6 @@ impl Repo {
 pub fn bin_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nexus"))
         .parent()
-        .unwrap_or_else(|| panic!("binary has no directory"))
+        .expect("binary has no directory")
         .to_path_buf()
 }

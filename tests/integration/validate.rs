@@ -1,4 +1,4 @@
-//! `nexus validate` (SPEC §7): every source of schemas, each broken through
+//! `nexus validate` (README: Validation): every source of schemas, each broken through
 //! a layer override and reported once, as `SCHEMA`, at the layer line that
 //! set the value; the output formats; `render` refusing invalid output.
 
@@ -456,7 +456,7 @@ fn every_output_format_reports_the_schema_error() {
     );
     let run = r.run(&["validate", "prod", "--format", "sarif"]);
     run.code(1);
-    let sarif: Json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let sarif: Json = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let res = &sarif["runs"][0]["results"][0];
     assert_eq!(res["ruleId"], "SCHEMA");

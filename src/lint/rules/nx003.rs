@@ -241,9 +241,8 @@ fn check(cx: &AppCx, out: &mut Sink) {
             .collect();
         let mut d = finding(
             format!(
-                "AppProject `{}` is not defined in `{}`",
-                a.project,
-                cx.env_name()
+                "AppProject `{}` is not defined in this environment's layers",
+                a.project
             ),
             "argocd.project",
             project_at,

@@ -47,19 +47,16 @@ fn check(cx: &AppCx, out: &mut Sink) {
     if auto.is_null() || auto.get("enabled").and_then(Node::as_bool) == Some(false) {
         return;
     }
-    let protected = if cx.protected { "protected " } else { "" };
+    // The message names no environment: one `automated:` in a shared
+    // layer is one cause, printed once with every place it reaches.
+    let what = if cx.protected {
+        "automated sync is on in a protected environment"
+    } else {
+        "automated sync is on"
+    };
     out.push(
-        finding(
-            format!(
-                "automated sync is on in the {protected}environment `{}`",
-                cx.env_name()
-            ),
-            "argocd.syncPolicy.automated",
-            cx.at_latest(auto),
-        )
-        .with_hint(format!(
-            "set `argocd: {{syncPolicy: {{automated: null}}}}` in the layer of `{}` so a person syncs after review",
-            cx.env_name()
-        )),
+        finding(what, "argocd.syncPolicy.automated", cx.at_latest(auto)).with_hint(
+            "set `argocd: {syncPolicy: {automated: null}}` in the environment's `env.yaml` so a person syncs after review",
+        ),
     );
 }
