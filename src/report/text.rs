@@ -105,16 +105,17 @@ fn cause(g: &Group, files: &Files, opts: Options) -> String {
     let mut block = Block::with_title(title);
     let quoted = d.pos().and_then(|p| {
         let line = files.line_text(p)?;
-        let col = (p.col as usize).saturating_sub(1);
-        let len = match d.span.map_or(0, |s| s.len) {
-            0 => token::len_at(&line, col),
-            n => n as usize,
-        };
         let masked = match d.mask {
             Mask::Value => mask_value_at(&line, p.col),
             Mask::SecretKeys => mask_line(&line),
         };
-        let (shown, col) = window(&masked, col);
+        let (shown, col) = window(&masked, (p.col as usize).saturating_sub(1));
+        // Measured on the line as shown, so a masked value is underlined
+        // as the mask.
+        let len = match d.span.map_or(0, |s| s.len) {
+            0 => token::len_at(&shown, col),
+            n => n as usize,
+        };
         let len = len.min(shown.chars().count().saturating_sub(col)).max(1);
         Some((p, shown, col, len))
     });

@@ -21,7 +21,11 @@ pub fn len_at(line: &str, col: usize) -> usize {
             .iter()
             .take_while(|c| matches!(c, '|' | '>' | '-' | '+' | '0'..='9'))
             .count(),
-        '&' | '*' | '!' => rest.iter().take_while(|c| !c.is_whitespace()).count(),
+        // Anchor, alias and tag names end at a space or a flow indicator.
+        '&' | '*' | '!' => rest
+            .iter()
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(**c))
+            .count(),
         _ => plain(rest, in_flow(&chars[..col])),
     };
     n.max(1)
@@ -162,6 +166,7 @@ mod tests {
         assert_eq!(under("  l: [a, \"b]\", c]", 5), "[a, \"b]\", c]");
         assert_eq!(under("  script: |-", 10), "|-");
         assert_eq!(under("  x: *anchor", 5), "*anchor");
+        assert_eq!(under("  - {name: T, value: ***}", 21), "***");
         assert_eq!(under("", 0), "");
         assert_eq!(len_at("abc", 10), 1);
     }

@@ -1,6 +1,7 @@
 //! NX105: a secret-looking key holds a literal value.
 
 use super::prelude::*;
+use crate::error::Mask;
 use crate::secrets::is_secret_key;
 
 pub const RULE: Rule = Rule {
@@ -113,7 +114,8 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, secret_paren
                         format!("{path}.value"),
                         cx.at(&value.node),
                     )
-                    .with_hint(HINT),
+                    .with_hint(HINT)
+                    .with_mask(Mask::Value),
                 );
             }
             for (k, e) in m.iter() {
@@ -137,7 +139,8 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, secret_paren
                                 path.clone(),
                                 cx.at(&e.node),
                             )
-                            .with_hint(HINT),
+                            .with_hint(HINT)
+                            .with_mask(Mask::Value),
                         );
                     }
                     _ => {}
@@ -157,7 +160,8 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, secret_paren
                                 path.clone(),
                                 cx.at(item),
                             )
-                            .with_hint(HINT),
+                            .with_hint(HINT)
+                            .with_mask(Mask::Value),
                         );
                     }
                 } else {
@@ -193,7 +197,8 @@ fn check(cx: &AppCx, out: &mut Sink) {
                                     format!("app.manifests.{i}.{part}.{k}"),
                                     cx.at(&e.node),
                                 )
-                                .with_hint("commit a SealedSecret, an ExternalSecret or a SOPS-encrypted file instead of a plain Secret"),
+                                .with_hint("commit a SealedSecret, an ExternalSecret or a SOPS-encrypted file instead of a plain Secret")
+                                .with_mask(Mask::Value),
                             );
                         }
                     }
