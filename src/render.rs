@@ -41,6 +41,8 @@ pub struct OutputTemplates {
     /// does not, Applications are built directly (see
     /// [`builtin_application`]) instead of through the built-in template.
     custom_application: bool,
+    /// The file of each template the repository has (by template name).
+    repo_files: Vec<(&'static str, FileId)>,
 }
 
 impl OutputTemplates {
@@ -49,34 +51,49 @@ impl OutputTemplates {
     pub fn load(source: &dyn Source, files: &Files) -> Result<OutputTemplates, Error> {
         let mut templater = Templater::with_files(files);
         let mut custom_application = false;
+        let mut repo_files = Vec::new();
         for (name, builtin) in BUILTIN {
             let rel = format!("templates/{name}");
             let (text, from_repo) = match read_text(source, &rel)? {
                 Some(t) => (t, true),
                 None => (builtin.to_string(), false),
             };
+            let mut at = None;
             if from_repo {
-                files.add(rel.clone(), text.clone().into());
+                let id = files.add(rel.clone(), text.clone().into());
+                repo_files.push((name, id));
+                at = Some(id);
                 // A copy of the built-in template (as in `nexus init`) is
                 // not custom: it gives the same objects.
                 custom_application |= name == "application.yaml.j2" && text != builtin;
             }
             templater.env_mut().add_template_owned(name.to_string(), text).map_err(|e| {
                 let line = e.line().unwrap_or(1) as u32;
-                Error::from(
-                    Diagnostic::error(format!(
-                        "{rel}: {}",
-                        e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
-                    ))
-                    .in_file(format!("{rel}:{line}"))
-                    .with_hint("fix the template syntax, or delete the file to use the built-in template"),
-                )
+                let d = Diagnostic::error(format!(
+                    "{rel}: {}",
+                    e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
+                ))
+                .with_hint("fix the template syntax, or delete the file to use the built-in template");
+                Error::from(match at {
+                    Some(id) => d.at(Pos::new(id, line, 1)),
+                    None => d.in_file(rel.clone()),
+                })
             })?;
         }
         Ok(OutputTemplates {
             templater,
             custom_application,
+            repo_files,
         })
+    }
+
+    /// Point at `line` of the repository's template `name`, or name the file.
+    fn locate(&self, d: Diagnostic, name: &str, line: Option<usize>) -> Diagnostic {
+        let rel = format!("templates/{name}");
+        match (self.repo_files.iter().find(|(n, _)| *n == name), line) {
+            (Some((_, id)), Some(l)) => d.at(Pos::new(*id, l as u32, 1)),
+            _ => d.in_file(rel),
+        }
     }
 
     fn render(&self, name: &str, ctx: JValue, what: &str) -> Result<Node, Error> {
@@ -88,15 +105,12 @@ impl OutputTemplates {
             .map_err(|e| Error::input(format!("{rel}: {e}")))?;
         let _watched = crate::guard::enter(|| rel.clone());
         let text = crate::template::render_capped(&tmpl, &ctx).map_err(|e| {
-            Error::from(
-                Diagnostic::error(format!(
-                    "{rel}:{}: rendering {what} failed: {}",
-                    e.line().unwrap_or(0),
-                    e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
-                ))
-                .in_file(rel.clone())
-                .with_hint("the template context has `application`/`project`/`root`, `app`, `argocd`, `vars` and `env`"),
-            )
+            let d = Diagnostic::error(format!(
+                "{rel}: rendering {what} failed: {}",
+                e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
+            ))
+            .with_hint("the template context has `application`/`project`/`root`, `app`, `argocd`, `vars` and `env`");
+            Error::from(self.locate(d, name, e.line()))
         })?;
         match load::parse_one(&text, FileId(u32::MAX), &Limits::default()) {
             Ok(Some(node)) if node.as_map().is_some() => Ok(node),
