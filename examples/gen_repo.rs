@@ -124,7 +124,7 @@ vars:
 argocd:
   namespace: argocd
   project: apps
-  rootProject: platform
+  root: {project: platform}
   repoURL: https://github.com/acme/gitops.git
   targetRevision: main
   destination:

@@ -4,9 +4,13 @@
 //! An environment is a directory under `environments/` (not an `apps/`
 //! directory) holding an `env.yaml` and no environments below it; one with
 //! environments below it is a group. The layer chain of app A in `prod/kr` is
-//! `base.yaml`, `apps/A.yaml`, `prod/env.yaml`, `prod/apps/A.yaml`,
-//! `prod/kr/env.yaml`, `prod/kr/apps/A.yaml`: deeper directories win, and
-//! within one directory the app's own file wins over the shared one.
+//! `base.yaml`, `prod/defaults.yaml`, `prod/kr/defaults.yaml`, `apps/A.yaml`,
+//! `prod/env.yaml`, `prod/apps/A.yaml`, `prod/kr/env.yaml`,
+//! `prod/kr/apps/A.yaml`: deeper directories win, and within one directory
+//! the app's own file wins over the shared one. `defaults.yaml` holds what
+//! an environment gives every app unless the app's own all-environment file
+//! says otherwise, so it comes before `apps/A.yaml`; `env.yaml` holds what
+//! the environment imposes.
 
 use std::collections::BTreeSet;
 
@@ -33,15 +37,30 @@ impl EnvInfo {
         self.name.rsplit('/').next().unwrap_or(&self.name)
     }
 
-    /// The environment's own layers, first to last: `base.yaml`, `prod/env.yaml` ...
+    /// The `defaults.yaml` of every level below the root, shallowest first.
+    fn defaults_chain(&self) -> impl Iterator<Item = String> + '_ {
+        self.levels
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| defaults_file(l))
+    }
+
+    /// The environment's own layers, first to last: `base.yaml`,
+    /// `prod/defaults.yaml`, `prod/env.yaml` ... (files may not exist).
     pub fn env_chain(&self) -> Vec<String> {
-        self.levels.iter().map(|l| env_file(l)).collect()
+        let mut out = vec![env_file("")];
+        out.extend(self.defaults_chain());
+        out.extend(self.levels.iter().skip(1).map(|l| env_file(l)));
+        out
     }
 
     /// The layer chain of one app, first to last (files may not exist).
     pub fn app_chain(&self, app: &str) -> Vec<String> {
-        let mut out = Vec::with_capacity(self.levels.len() * 2);
-        for level in &self.levels {
+        let mut out = Vec::with_capacity(self.levels.len() * 3);
+        out.push(env_file(""));
+        out.extend(self.defaults_chain());
+        out.push(app_file("", app));
+        for level in self.levels.iter().skip(1) {
             out.push(env_file(level));
             out.push(app_file(level, app));
         }
@@ -56,6 +75,11 @@ pub fn env_file(level: &str) -> String {
     } else {
         format!("{ENV_DIR}/{level}/env.yaml")
     }
+}
+
+/// An environment's defaults for every app, below the apps' own files.
+pub fn defaults_file(level: &str) -> String {
+    format!("{ENV_DIR}/{level}/defaults.yaml")
 }
 
 /// The app's own layer at a level.
@@ -262,11 +286,23 @@ mod tests {
             env.app_chain("a"),
             vec![
                 "environments/base.yaml",
+                "environments/prod/defaults.yaml",
+                "environments/prod/kr/defaults.yaml",
                 "environments/apps/a.yaml",
                 "environments/prod/env.yaml",
                 "environments/prod/apps/a.yaml",
                 "environments/prod/kr/env.yaml",
                 "environments/prod/kr/apps/a.yaml",
+            ]
+        );
+        assert_eq!(
+            env.env_chain(),
+            vec![
+                "environments/base.yaml",
+                "environments/prod/defaults.yaml",
+                "environments/prod/kr/defaults.yaml",
+                "environments/prod/env.yaml",
+                "environments/prod/kr/env.yaml",
             ]
         );
         assert_eq!(env.leaf(), "kr");

@@ -28,57 +28,61 @@ pub struct Layer {
     pub includes: Vec<(String, Pos)>,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "include",
-    "vars",
-    "vars!",
+/// The layer schema, shipped for editors and compiled into the binary. The
+/// keys nexus accepts in the maps it owns are read from it, so the load-time
+/// key check and the schema cannot disagree.
+pub const SCHEMA: &str = include_str!("../schemas/layer.schema.json");
+
+/// The maps whose unknown keys stop the run (nexus reads them itself and
+/// cannot guess what a typo meant), by dotted path below the layer root.
+/// Everything else the schema describes is checked by validation, so one
+/// run reports all of it.
+const OWNED: &[&str] = &[
+    "",
     "argocd",
-    "argocd!",
-    "projects",
-    "projects!",
+    "argocd.root",
+    "argocd.destination",
+    "argocd.syncPolicy",
+    "argocd.syncPolicy.automated",
     "app",
+    "app.chart",
+    "app.helm",
 ];
-const ARGOCD_KEYS: &[&str] = &[
-    "namespace",
-    "project",
-    "rootProject",
-    "repoURL",
-    "targetRevision",
-    "destination",
-    "destination!",
-    "syncPolicy",
-    "syncPolicy!",
-];
-const DESTINATION_KEYS: &[&str] = &["server", "name"];
-const SYNC_POLICY_KEYS: &[&str] = &[
-    "automated",
-    "automated!",
-    "syncOptions",
-    "syncOptions+",
-    "retry",
-    "managedNamespaceMetadata",
-];
-const AUTOMATED_KEYS: &[&str] = &["prune", "selfHeal", "allowEmpty"];
-const APP_KEYS: &[&str] = &[
-    "enabled",
-    "namespace",
-    "chart",
-    "chart!",
-    "dependsOn",
-    "dependsOn+",
-    "syncWave",
-    "values",
-    "values!",
-    "manifests",
-    "manifests+",
-    "labels",
-    "labels!",
-    "annotations",
-    "annotations!",
-    "lintIgnore",
-    "lintIgnore!",
-];
-const CHART_KEYS: &[&str] = &["repoURL", "chart", "targetRevision", "path"];
+
+/// The property names the layer schema allows in the map at `path`.
+fn known_keys(path: &str) -> Vec<String> {
+    static SCHEMA_JSON: std::sync::LazyLock<serde_json::Value> =
+        std::sync::LazyLock::new(|| serde_json::from_str(SCHEMA).unwrap_or_default());
+    let root = &*SCHEMA_JSON;
+    let resolve = |mut v: &'static serde_json::Value| -> &'static serde_json::Value {
+        for _ in 0..8 {
+            if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
+                let name = r.rsplit('/').next().unwrap_or("");
+                v = &root["$defs"][name];
+            } else if v.get("properties").is_none()
+                && let Some(alt) = v
+                    .get("anyOf")
+                    .and_then(|a| a.as_array())
+                    .and_then(|alts| alts.iter().find(|x| x.get("type") != Some(&"null".into())))
+            {
+                v = alt;
+            } else {
+                break;
+            }
+        }
+        v
+    };
+    let mut v = resolve(root);
+    if !path.is_empty() {
+        for part in path.split('.') {
+            v = resolve(&v["properties"][part]);
+        }
+    }
+    v.get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
 
 /// Most layers one chain file may expand to, includes counted.
 pub const MAX_EXPANDED_LAYERS: usize = 1000;
@@ -251,7 +255,7 @@ pub fn load(
         }
     };
     let mut problems = Vec::new();
-    check_keys(&root, TOP_KEYS, "", rel, &mut problems);
+    check_keys(&root, "", rel, &mut problems);
     let includes = match root.as_map_mut().and_then(|m| m.shift_remove("include")) {
         None => Vec::new(),
         Some(entry) => resolve_includes(&entry.node, rel, &mut problems),
@@ -308,87 +312,75 @@ fn resolve_includes(node: &Node, rel: &str, problems: &mut Vec<Diagnostic>) -> V
     out
 }
 
-/// Report keys of `node` (a map) that are not in `known`, then descend into
-/// the nexus-owned maps below it.
-fn check_keys(node: &Node, known: &[&str], at: &str, rel: &str, problems: &mut Vec<Diagnostic>) {
+/// Report keys of the map at `at` that the layer schema does not allow,
+/// then descend into the nexus-owned maps below it.
+fn check_keys(node: &Node, at: &str, rel: &str, problems: &mut Vec<Diagnostic>) {
     let Some(map) = node.as_map() else { return };
+    let known = known_keys(at);
     for (key, entry) in map {
-        let full = if at.is_empty() {
-            key.clone()
-        } else {
-            format!("{at}.{key}")
-        };
-        if !known.contains(&key.as_str()) {
-            let base = key.trim_end_matches(['+', '!']);
-            let mut d = Diagnostic::error(if at.is_empty() {
-                format!("unknown key `{key}` in layer {rel}")
-            } else {
-                format!("unknown key `{key}` under `{at}` in {rel}")
-            })
-            .at(entry.key_pos);
-            let plain: Vec<&str> = known.to_vec();
-            d = if base != key && known.contains(&base) {
-                let sfx = &key[base.len()..];
-                d.with_hint(if sfx == "+" {
-                    format!("`{base}` is not a list, so `{base}+` (append) does not apply; write `{base}:`")
-                } else {
-                    format!("`{base}` is not a map, so `{base}!` (replace) does not apply; write `{base}:`")
-                })
-            } else if let Some(s) = did_you_mean(key, plain.iter().copied()) {
-                d.with_hint(format!("did you mean `{s}`?"))
-            } else {
-                d.with_hint(format!(
-                    "known keys here: {}",
-                    plain
-                        .iter()
-                        .filter(|k| !k.ends_with(['+', '!']))
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            };
-            problems.push(d);
+        if !known.iter().any(|k| k == key) {
+            problems.push(unknown_key(key, entry.key_pos, at, rel, &known));
             continue;
         }
-        let child = &entry.node;
-        let expect_map = |problems: &mut Vec<Diagnostic>| {
-            if !matches!(child.value, Value::Map(_) | Value::Null) {
-                problems.push(
-                    Diagnostic::error(format!("`{full}` must be a map, got {}", child.type_name()))
-                        .at(child.pos),
-                );
-                false
-            } else {
-                true
-            }
-        };
         let bare = key.trim_end_matches(['+', '!']);
-        let sub: Option<&[&str]> = match (at, bare) {
-            ("", "argocd") => Some(ARGOCD_KEYS),
-            ("", "app") => Some(APP_KEYS),
-            ("", "vars" | "projects") => {
-                expect_map(problems);
-                None
-            }
-            ("argocd", "destination") => Some(DESTINATION_KEYS),
-            ("argocd", "syncPolicy") => Some(SYNC_POLICY_KEYS),
-            ("argocd.syncPolicy", "automated") => Some(AUTOMATED_KEYS),
-            ("app", "chart") => Some(CHART_KEYS),
-            ("app", "values" | "labels" | "annotations" | "lintIgnore") => {
-                expect_map(problems);
-                None
-            }
-            _ => None,
+        let path = if at.is_empty() {
+            bare.to_string()
+        } else {
+            format!("{at}.{bare}")
         };
-        if let Some(sub) = sub
-            && expect_map(problems)
-        {
-            let path = if at.is_empty() {
-                bare.to_string()
-            } else {
-                format!("{at}.{bare}")
-            };
-            check_keys(child, sub, &path, rel, problems);
+        let child = &entry.node;
+        let owned = OWNED.contains(&path.as_str());
+        let must_be_map = owned
+            || matches!(
+                path.as_str(),
+                "vars"
+                    | "projects"
+                    | "app.values"
+                    | "app.labels"
+                    | "app.annotations"
+                    | "app.lintIgnore"
+            );
+        if must_be_map && !matches!(child.value, Value::Map(_) | Value::Null) {
+            problems.push(
+                Diagnostic::error(format!("`{path}` must be a map, got {}", child.type_name()))
+                    .at(child.pos),
+            );
+            continue;
         }
+        if owned {
+            check_keys(child, &path, rel, problems);
+        }
+    }
+}
+
+/// An unknown key, with the hint most likely to help.
+fn unknown_key(key: &str, pos: Pos, at: &str, rel: &str, known: &[String]) -> Diagnostic {
+    let d = Diagnostic::error(if at.is_empty() {
+        format!("unknown key `{key}` in layer {rel}")
+    } else {
+        format!("unknown key `{key}` under `{at}` in {rel}")
+    })
+    .at(pos);
+    let base = key.trim_end_matches(['+', '!']);
+    let plain: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !k.ends_with(['+', '!']))
+        .collect();
+    if base != key && plain.contains(&base) {
+        let sfx = &key[base.len()..];
+        let what = if sfx == "+" {
+            format!("`{base}` is not a list, so `{base}+` (append) does not apply")
+        } else {
+            format!("`{base}` is not a map, so `{base}!` (replace) does not apply")
+        };
+        return d.with_hint(format!("{what}; write `{base}:`"));
+    }
+    if at == "argocd" && key == "rootProject" {
+        return d.with_hint("the root app-of-apps settings moved under `argocd.root`: write `argocd: {root: {project: ...}}`");
+    }
+    match did_you_mean(key, plain.iter().copied()) {
+        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+        None => d.with_hint(format!("known keys here: {}", plain.join(", "))),
     }
 }

@@ -6,6 +6,7 @@
 //! [`waves`] orders apps, [`render`] builds the output files and [`write`]
 //! puts them on disk. [`project`] drives the pipeline; [`cli`] is the
 //! command line.
+pub mod charts;
 pub mod checks;
 pub mod cli;
 pub mod config;

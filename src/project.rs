@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::charts::LocalCharts;
 use crate::discover::{self, Discovery, EnvInfo};
 use crate::error::{Diagnostic, Error, Kind};
 use crate::layer::{Layer, Layers};
@@ -48,6 +49,7 @@ pub struct Project {
     pub options: Options,
     pub templates: OutputTemplates,
     pub layers: Layers,
+    pub charts: LocalCharts,
     templater: Templater,
 }
 
@@ -67,6 +69,36 @@ fn for_app(mut diags: Vec<Diagnostic>, env: &str, app: Option<&str>) -> Vec<Diag
     diags
 }
 
+/// Two apps of one environment may not render Applications of the same
+/// name: one would overwrite the other in ArgoCD.
+fn unique_names(apps: &[AppSpec]) -> Result<(), Error> {
+    let mut seen: std::collections::HashMap<&str, &AppSpec> = Default::default();
+    let mut problems = Vec::new();
+    for app in apps {
+        if let Some(first) = seen.insert(&app.application_name, app) {
+            let at = |a: &AppSpec| a.doc.get_path("argocd.applicationName").map(|n| n.pos);
+            let mut d = Diagnostic::error(format!(
+                "apps `{}` and `{}` both render the Application `{}`",
+                first.name, app.name, app.application_name
+            ))
+            .with_hint("give `argocd.applicationName` a template that differs per app, such as `{{ app.name }}` or `{{ app.name }}-{{ env.slug }}`");
+            d = match at(app) {
+                Some(p) => d.at(p),
+                None => d.in_file(app.own_file.clone()),
+            };
+            if let Some(p) = at(first).filter(|p| Some(*p) != at(app)) {
+                d = d.note_at(format!("the name of `{}` is set", first.name), p);
+            }
+            problems.push(d);
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(problems))
+    }
+}
+
 impl Project {
     /// Discover the repository and compile its output templates.
     pub fn open(source: Box<dyn Source>, options: Options) -> Result<Project, Error> {
@@ -81,6 +113,7 @@ impl Project {
             options,
             templates,
             layers: Layers::default(),
+            charts: LocalCharts::default(),
             templater,
         })
     }
@@ -131,6 +164,17 @@ impl Project {
     pub fn env_model(&self, env: &EnvInfo) -> Result<(EnvModel, Vec<Diagnostic>), Error> {
         let chain = env.env_chain();
         let (mut doc, _, mut findings) = self.merge_chain(&chain)?;
+        // What only each app's Application uses is read (and templated,
+        // with `app`) per app.
+        if let Some(a) = doc
+            .as_map_mut()
+            .and_then(|m| m.get_mut("argocd"))
+            .and_then(|e| e.node.as_map_mut())
+        {
+            for key in model::APP_ONLY_ARGOCD_KEYS {
+                a.shift_remove(key);
+            }
+        }
         let scope = Scope { env, app: None };
         findings.extend(
             self.templater
@@ -202,7 +246,17 @@ impl Project {
         let layers = used.iter().map(|l| l.path.clone()).collect();
         // The document is kept until the end of the run (lint, explain).
         doc.shrink_to_fit();
-        let spec = model::app_spec(app, doc, &own, layers).map_err(tag)?;
+        let slug = crate::render::slug(&env.name);
+        let spec = model::app_spec(app, &slug, doc, &own, layers).map_err(tag)?;
+        if let Some(model::ChartSource::Path { path, .. }) = &spec.chart {
+            let at = spec
+                .doc
+                .get_path("app.chart.path")
+                .map_or(spec.chart_pos, |n| n.pos);
+            self.charts
+                .get(self.source.as_ref(), path, at)
+                .map_err(tag)?;
+        }
         Ok((Some(spec), findings))
     }
 
@@ -244,6 +298,7 @@ impl Project {
                 .with_hint("rename the app file"),
             ));
         }
+        unique_names(&out.apps)?;
         out.waves = waves::compute(&env.name, &out.apps, &out.disabled)?;
         out.outputs = self.render_outputs(&out)?;
         Ok(out)
@@ -270,7 +325,7 @@ impl Project {
             .apps
             .iter()
             .map(|a| a.argocd.project.as_str())
-            .chain(std::iter::once(argocd.root_project.as_str()))
+            .chain(std::iter::once(argocd.root.project.as_str()))
             .collect();
         let mut wrote_project = false;
         for (name, spec) in r

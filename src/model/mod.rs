@@ -15,7 +15,7 @@ use crate::discover::EnvInfo;
 use crate::error::Diagnostic;
 use crate::yaml::node::{Map, Node, Pos};
 
-pub use read::{app_spec, argo_settings, enabled, projects};
+pub use read::{APP_ONLY_ARGOCD_KEYS, app_spec, argo_settings, enabled, projects};
 
 /// The cluster ArgoCD runs in, as ArgoCD names it.
 pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
@@ -40,10 +40,18 @@ pub fn is_managed(content: &[u8]) -> bool {
 /// Where the chart comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChartSource {
-    /// A chart from a Helm repository (`repoURL` + `chart` + `targetRevision`).
+    /// A chart from a Helm repository or an OCI registry (`repoURL` +
+    /// `chart` + `targetRevision`).
     Repo {
         repo_url: String,
         chart: String,
+        target_revision: String,
+    },
+    /// A chart in another git repository (`repoURL` + `path` +
+    /// `targetRevision`).
+    Git {
+        repo_url: String,
+        path: String,
         target_revision: String,
     },
     /// A chart in this repository.
@@ -53,28 +61,58 @@ pub enum ChartSource {
     },
 }
 
-/// The `argocd:` settings after merging, with defaults filled in.
+/// The environment's root app-of-apps, after merging (`argocd.root`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RootSettings {
+    /// `None`: `root-<env.slug>`.
+    pub name: Option<String>,
+    pub project: String,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    /// `None`: the environment's `argocd.syncPolicy`.
+    pub sync_policy: Option<Node>,
+    /// `None`: the default (the resources finalizer when prune is on).
+    pub finalizers: Option<Node>,
+}
+
+/// The `argocd:` settings after merging, with defaults filled in. Fields
+/// copied into the Application as they are (ignoreDifferences, info ...)
+/// stay nodes, so validation can point at the layer line of any error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArgoSettings {
     pub namespace: String,
     pub project: String,
-    pub root_project: String,
     pub repo_url: String,
     pub target_revision: String,
     /// `{server: ...}` or `{name: ...}`.
     pub destination: Map,
     /// `spec.syncPolicy`, when anything is set.
     pub sync_policy: Option<Node>,
+    /// `argocd.applicationName` (rendered); `None`: `<app>-<env.slug>`.
+    pub application_name: Option<String>,
+    /// `argocd.instance`; `None`: the environment's own ArgoCD.
+    pub instance: Option<String>,
+    pub ignore_differences: Option<Node>,
+    pub info: Option<Node>,
+    pub revision_history_limit: Option<Node>,
+    /// `None`: the default (the resources finalizer when prune is on).
+    pub finalizers: Option<Node>,
+    pub root: RootSettings,
+}
+
+/// Is `syncPolicy.automated.prune` on in this sync policy?
+pub fn prunes(sync_policy: Option<&Node>) -> bool {
+    let Some(auto) = sync_policy.and_then(|p| p.get("automated")) else {
+        return false;
+    };
+    auto.get("enabled").and_then(Node::as_bool) != Some(false)
+        && auto.get("prune").and_then(Node::as_bool) == Some(true)
 }
 
 impl ArgoSettings {
     /// Is `syncPolicy.automated.prune` on?
     pub fn prune(&self) -> bool {
-        self.sync_policy
-            .as_ref()
-            .and_then(|p| p.get_path("automated.prune"))
-            .and_then(Node::as_bool)
-            .unwrap_or(false)
+        prunes(self.sync_policy.as_ref())
     }
 
     pub fn automated(&self) -> bool {
@@ -83,6 +121,11 @@ impl ArgoSettings {
             .and_then(|p| p.get("automated"))
             .is_some_and(|a| !a.is_null())
     }
+
+    /// The ArgoCD instance managing environment `env`.
+    pub fn instance_of<'a>(&'a self, env: &'a str) -> &'a str {
+        self.instance.as_deref().unwrap_or(env)
+    }
 }
 
 /// One app in one environment, ready to render.
@@ -90,9 +133,19 @@ impl ArgoSettings {
 pub struct AppSpec {
     pub name: String,
     pub namespace: String,
-    pub chart: ChartSource,
+    /// The chart, if the app has one (an app may be only sources or
+    /// manifests).
+    pub chart: Option<ChartSource>,
     /// Position of `app.chart` (for findings about it).
     pub chart_pos: Pos,
+    /// `app.helm`: options of the chart source.
+    pub helm: Option<Node>,
+    /// The Helm release name: `app.helm.releaseName`, else the app name.
+    pub release_name: String,
+    /// `app.sources`: further ArgoCD sources, as written.
+    pub sources: Vec<Node>,
+    /// The Application's name.
+    pub application_name: String,
     pub depends_on: Vec<(String, Pos)>,
     pub sync_wave: Option<(i64, Pos)>,
     pub labels: Vec<(String, String)>,

@@ -393,7 +393,7 @@ impl<'a> Mapper<'a> {
                     Some(&r.model.doc),
                     vec![
                         ("/metadata/namespace", "/argocd/namespace".into()),
-                        ("/spec/project", "/argocd/rootProject".into()),
+                        ("/spec/project", "/argocd/root/project".into()),
                         ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
                         ("/spec/sources/0/repoURL", "/argocd/repoURL".into()),
                         (

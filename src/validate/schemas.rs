@@ -22,7 +22,7 @@ use crate::yaml::load::{self, Limits};
 use crate::yaml::node::FileId;
 
 /// The layer schema shipped in `schemas/layer.schema.json`.
-pub const LAYER_SCHEMA: &str = include_str!("../../schemas/layer.schema.json");
+pub use crate::layer::SCHEMA as LAYER_SCHEMA;
 const APPLICATION_SCHEMA: &str = include_str!("builtin/application.schema.json");
 const APPPROJECT_SCHEMA: &str = include_str!("builtin/appproject.schema.json");
 
@@ -132,15 +132,17 @@ pub struct SchemaSet {
 
 /// Where the values schema of an app's chart lives.
 pub fn values_schema_path(app: &AppSpec) -> Option<String> {
-    match &app.chart {
+    let name = match app.chart.as_ref()? {
         ChartSource::Path { path, .. } if !path.is_empty() => {
-            Some(format!("{}/values.schema.json", path.trim_end_matches('/')))
+            return Some(format!("{}/values.schema.json", path.trim_end_matches('/')));
         }
-        ChartSource::Repo { chart, .. } if !chart.is_empty() && !chart.contains(['/', '\\']) => {
-            Some(format!("schemas/values/{chart}.schema.json"))
-        }
-        _ => None,
-    }
+        ChartSource::Repo { chart, .. } => chart.as_str(),
+        // A chart in another git repository is named by its directory.
+        ChartSource::Git { path, .. } => path.trim_end_matches('/').rsplit('/').next()?,
+        ChartSource::Path { .. } => return None,
+    };
+    (!name.is_empty() && !name.contains(['/', '\\']))
+        .then(|| format!("schemas/values/{name}.schema.json"))
 }
 
 fn compile(

@@ -256,7 +256,10 @@ fn missing_chart_points_at_the_apps_own_file() {
     fails(
         &r,
         2,
-        &["app `api` has no `app.chart`", "environments/apps/api.yaml"],
+        &[
+            "app `api` has nothing to deploy: no `app.chart`, `app.sources` or `app.manifests`",
+            "environments/apps/api.yaml",
+        ],
     );
 }
 

@@ -161,6 +161,10 @@ fn application_is_multi_source_with_values_ref_waves_and_finalizer() {
     );
     app(&r, "web", &format!("app:\n{CHART}  dependsOn: [api]\n"));
     r.write("environments/stage/env.yaml", "vars: {}\n");
+    r.write(
+        "charts/api/Chart.yaml",
+        "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+    );
     r.run(&["render", "stage"]).code(0);
     let a = r.yaml("deploy/stage/apps/api.yaml");
     assert_eq!(at(&a, "metadata.name").as_str(), Some("api-stage"));

@@ -76,6 +76,10 @@ fn nx001_charts_in_this_repo_follow_the_values_revision() {
         "{path: charts/x}",
     );
     r.write(APP, &body);
+    r.write(
+        "charts/x/Chart.yaml",
+        "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+    );
     let doc = lint_json(&r, &["--all"], 0);
     assert_eq!(of(&doc, "NX001"), vec![]);
     r.write(

@@ -73,6 +73,10 @@ fn direct_applications_match_the_template_in_edge_cases() {
     );
     r.write("environments/stage/env.yaml", "");
     r.write(
+        "charts/x/Chart.yaml",
+        "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+    );
+    r.write(
         "environments/prod/env.yaml",
         "argocd:\n  syncPolicy: null\n",
     );

@@ -22,6 +22,9 @@ must be one exact version (`15.5.0`, `v1.2.3`, `2.0.0-rc.1`): not empty,
 not `*`, not a range (`^1.2`, `~1.2`, `>=1.0`, `1.x`, `1.2.*`, `1.2`), not
 `HEAD` and not a branch name.
 
+A chart from another git repository (`chart: {repoURL, path,
+targetRevision}`) must name a tag (`v1.2.0`, `api-1.2.0`) or a commit.
+
 A chart from this repository (`chart: {path: charts/api}`) is read at the
 same revision as the values nexus renders for it (`argocd.targetRevision`),
 so chart and values always change together in one reviewed commit: that
@@ -71,13 +74,25 @@ fn commit(s: &str) -> bool {
     (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// A git tag that names a release: an exact version after a `-`, `/` or
+/// `@` (`postgresql-15.5.0`, `charts/api/v1.2.0`).
+fn versioned_tag(s: &str) -> bool {
+    s.rsplit(['-', '/', '@'])
+        .next()
+        .is_some_and(|last| last != s && exact_version(last))
+}
+
 /// Why a revision is not pinned, if it is not.
 pub fn unpinned(rev: &str, git: bool) -> Option<String> {
     let r = rev.trim();
     if r.is_empty() {
-        return Some("is empty (ArgoCD takes the latest version)".into());
+        return Some(if git {
+            "is empty (ArgoCD takes HEAD, whatever the default branch holds)".into()
+        } else {
+            "is empty (ArgoCD takes the latest version)".into()
+        });
     }
-    if exact_version(r) || (git && commit(r)) {
+    if exact_version(r) || (git && (commit(r) || versioned_tag(r))) {
         return None;
     }
     if r == "*" || r.eq_ignore_ascii_case("latest") {
@@ -109,9 +124,9 @@ fn check(cx: &AppCx, out: &mut Sink) {
     let chart_node = cx.doc("app.chart");
     let path = "app.chart.targetRevision";
     match &cx.app.chart {
-        ChartSource::Repo {
+        Some(ChartSource::Repo {
             target_revision, ..
-        } => {
+        }) => {
             let Some(why) = unpinned(target_revision, false) else {
                 return;
             };
@@ -123,10 +138,26 @@ fn check(cx: &AppCx, out: &mut Sink) {
                 "set `app.chart.targetRevision` to one exact chart version, e.g. `15.5.0`",
             ));
         }
-        ChartSource::Path {
+        Some(ChartSource::Git {
+            target_revision, ..
+        }) => {
+            let Some(why) = unpinned(target_revision, true) else {
+                return;
+            };
+            let at = match rev_node {
+                Some(n) if !n.is_null() => cx.at(n),
+                _ => cx.missing(chart_node),
+            };
+            out.push(
+                finding(format!("chart revision {why}"), path, at).with_hint(
+                    "set `app.chart.targetRevision` to a tag (`v1.2.0`, `api-1.2.0`) or a commit of the chart's repository",
+                ),
+            );
+        }
+        Some(ChartSource::Path {
             target_revision: Some(rev),
             ..
-        } => {
+        }) => {
             if *rev == cx.app.argocd.target_revision {
                 return;
             }
@@ -149,7 +180,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
                 .with_hint("remove `targetRevision` from a chart in this repository (it then follows `argocd.targetRevision`), or pin a tag or commit"),
             );
         }
-        ChartSource::Path { .. } => {}
+        Some(ChartSource::Path { .. }) | None => {}
     }
 }
 
@@ -180,6 +211,10 @@ mod tests {
             assert!(unpinned(bad, false).is_some(), "{bad}");
         }
         assert_eq!(unpinned("3f2a9c1", true), None);
+        assert_eq!(unpinned("postgresql-15.5.0", true), None);
+        assert_eq!(unpinned("charts/api/v1.2.0", true), None);
+        assert!(unpinned("release-next", true).is_some());
+        assert!(unpinned("postgresql-15.5.0", false).is_some());
         assert!(unpinned("3f2a9c1", false).is_some());
     }
 }

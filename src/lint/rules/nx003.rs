@@ -345,12 +345,20 @@ fn check(cx: &AppCx, out: &mut Sink) {
         );
     }
     let repos = str_list(spec.get("sourceRepos"));
-    let mut sources: Vec<(String, &str)> = Vec::new();
-    if let ChartSource::Repo { repo_url, .. } = &cx.app.chart {
-        sources.push((repo_url.clone(), "app.chart.repoURL"));
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if let Some(ChartSource::Repo { repo_url, .. } | ChartSource::Git { repo_url, .. }) =
+        &cx.app.chart
+    {
+        sources.push((repo_url.clone(), "app.chart.repoURL".into()));
     }
-    sources.push((a.repo_url.clone(), "argocd.repoURL"));
+    sources.push((a.repo_url.clone(), "argocd.repoURL".into()));
+    for (i, src) in cx.app.sources.iter().enumerate() {
+        if let Some(repo) = src.get("repoURL").and_then(Node::as_str) {
+            sources.push((repo.to_string(), format!("app.sources.{i}.repoURL")));
+        }
+    }
     for (repo, path) in sources {
+        let path = path.as_str();
         if repo.is_empty() || repo_permitted(&repos, &repo) {
             continue;
         }
