@@ -312,10 +312,17 @@ impl Project {
             env: &env.name,
         };
         let per_app = par::try_map(&r.apps, &self.files, |app| {
-            let mut out = vec![
-                render::application(app, r.waves[&app.name], env, &paths, &self.templates)?,
-                render::values(app, env),
-            ];
+            let mut out = vec![render::application(
+                app,
+                r.waves[&app.name],
+                env,
+                &paths,
+                &self.templates,
+            )?];
+            // Only a chart reads a values file.
+            if app.chart.is_some() {
+                out.push(render::values(app, env));
+            }
             out.extend(render::manifests(app, env)?);
             Ok(out)
         })?;

@@ -22,6 +22,7 @@ use serde_json::Value as Json;
 use crate::error::{Diagnostic, Error, Kind, Severity};
 use crate::layer::Layers;
 use crate::model::{AppSpec, EnvRender, Output, OutputKind};
+use crate::render::application::SourceLayout;
 use crate::source::{Files, Source};
 use crate::yaml::node::{Node, Trace};
 use messages::explain;
@@ -342,73 +343,130 @@ fn check_outputs(
 struct Mapper<'a> {
     doc: Option<&'a Node>,
     files: &'a Files,
-    rules: Vec<(&'static str, Cow<'static, str>)>,
+    rules: Vec<(Cow<'static, str>, Cow<'static, str>)>,
 }
 
 impl<'a> Mapper<'a> {
     fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender, files: &'a Files) -> Mapper<'a> {
-        let (doc, rules): (Option<&'a Node>, Vec<(&'static str, Cow<'static, str>)>) =
-            match (o.kind, app) {
-                (OutputKind::Application, Some(a)) => (
-                    Some(&a.doc),
-                    vec![
-                        ("/metadata/labels", "/app/labels".into()),
-                        ("/metadata/annotations", "/app/annotations".into()),
-                        ("/metadata/namespace", "/argocd/namespace".into()),
-                        ("/spec/project", "/argocd/project".into()),
-                        ("/spec/destination/namespace", "/app/namespace".into()),
-                        ("/spec/destination", "/argocd/destination".into()),
-                        ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
-                        ("/spec/sources/0", "/app/chart".into()),
-                        ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
-                        (
-                            "/spec/sources/1/targetRevision",
-                            "/argocd/targetRevision".into(),
-                        ),
-                        ("/spec/sources/2/repoURL", "/argocd/repoURL".into()),
-                        (
-                            "/spec/sources/2/targetRevision",
-                            "/argocd/targetRevision".into(),
-                        ),
-                    ],
-                ),
-                (OutputKind::AppProject, _) => {
-                    let name = o
-                        .object
-                        .get_path("metadata.name")
-                        .and_then(Node::as_str)
-                        .unwrap_or("");
+        let (doc, rules): (
+            Option<&'a Node>,
+            Vec<(Cow<'static, str>, Cow<'static, str>)>,
+        ) = match (o.kind, app) {
+            (OutputKind::Application, Some(a)) => {
+                let mut rules: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
+                    ("/metadata/name".into(), "/argocd/applicationName".into()),
+                    ("/metadata/labels".into(), "/app/labels".into()),
+                    ("/metadata/annotations".into(), "/app/annotations".into()),
+                    ("/metadata/finalizers".into(), "/argocd/finalizers".into()),
+                    ("/metadata/namespace".into(), "/argocd/namespace".into()),
+                    ("/spec/project".into(), "/argocd/project".into()),
                     (
-                        Some(&r.model.doc),
-                        vec![
-                            ("/metadata/namespace", "/argocd/namespace".into()),
-                            (
-                                "/spec",
-                                format!("/projects/{}", positions::escape(name)).into(),
-                            ),
-                        ],
-                    )
+                        "/spec/destination/namespace".into(),
+                        "/app/namespace".into(),
+                    ),
+                    ("/spec/destination".into(), "/argocd/destination".into()),
+                    ("/spec/syncPolicy".into(), "/argocd/syncPolicy".into()),
+                    (
+                        "/spec/ignoreDifferences".into(),
+                        "/argocd/ignoreDifferences".into(),
+                    ),
+                    ("/spec/info".into(), "/argocd/info".into()),
+                    (
+                        "/spec/revisionHistoryLimit".into(),
+                        "/argocd/revisionHistoryLimit".into(),
+                    ),
+                ];
+                let layout = SourceLayout::of(a);
+                if layout.chart {
+                    rules.push(("/spec/sources/0/helm".into(), "/app/helm".into()));
+                    rules.push(("/spec/sources/0".into(), "/app/chart".into()));
                 }
-                (OutputKind::Root, _) => (
+                let own: Vec<usize> = (layout.chart.then_some(1))
+                    .into_iter()
+                    .chain(layout.manifests)
+                    .collect();
+                for i in own {
+                    rules.push((
+                        format!("/spec/sources/{i}/repoURL").into(),
+                        "/argocd/repoURL".into(),
+                    ));
+                    rules.push((
+                        format!("/spec/sources/{i}/targetRevision").into(),
+                        "/argocd/targetRevision".into(),
+                    ));
+                }
+                for k in 0..a.sources.len() {
+                    rules.push((
+                        format!("/spec/sources/{}", layout.extra + k).into(),
+                        format!("/app/sources/{k}").into(),
+                    ));
+                }
+                (Some(&a.doc), rules)
+            }
+            (OutputKind::AppProject, _) => {
+                let name = o
+                    .object
+                    .get_path("metadata.name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("");
+                let project = format!("/projects/{}", positions::escape(name));
+                (
                     Some(&r.model.doc),
                     vec![
-                        ("/metadata/namespace", "/argocd/namespace".into()),
-                        ("/spec/project", "/argocd/root/project".into()),
-                        ("/spec/syncPolicy", "/argocd/syncPolicy".into()),
-                        ("/spec/sources/0/repoURL", "/argocd/repoURL".into()),
+                        ("/metadata/namespace".into(), "/argocd/namespace".into()),
                         (
-                            "/spec/sources/0/targetRevision",
-                            "/argocd/targetRevision".into(),
+                            "/metadata/labels".into(),
+                            format!("{project}/metadata/labels").into(),
                         ),
-                        ("/spec/sources/1/repoURL", "/argocd/repoURL".into()),
                         (
-                            "/spec/sources/1/targetRevision",
-                            "/argocd/targetRevision".into(),
+                            "/metadata/annotations".into(),
+                            format!("{project}/metadata/annotations").into(),
                         ),
+                        (
+                            "/metadata/finalizers".into(),
+                            format!("{project}/metadata/finalizers").into(),
+                        ),
+                        ("/spec".into(), project.into()),
                     ],
-                ),
-                _ => (None, Vec::new()),
-            };
+                )
+            }
+            (OutputKind::Root, _) => {
+                let root_set =
+                    |k: &str| r.model.doc.get_path(&format!("argocd.root.{k}")).is_some();
+                let sync = if root_set("syncPolicy") {
+                    "/argocd/root/syncPolicy"
+                } else {
+                    "/argocd/syncPolicy"
+                };
+                let mut rules: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
+                    ("/metadata/name".into(), "/argocd/root/name".into()),
+                    ("/metadata/namespace".into(), "/argocd/namespace".into()),
+                    ("/metadata/labels".into(), "/argocd/root/labels".into()),
+                    (
+                        "/metadata/annotations".into(),
+                        "/argocd/root/annotations".into(),
+                    ),
+                    (
+                        "/metadata/finalizers".into(),
+                        "/argocd/root/finalizers".into(),
+                    ),
+                    ("/spec/project".into(), "/argocd/root/project".into()),
+                    ("/spec/syncPolicy".into(), sync.into()),
+                ];
+                for i in 0..2 {
+                    rules.push((
+                        format!("/spec/sources/{i}/repoURL").into(),
+                        "/argocd/repoURL".into(),
+                    ));
+                    rules.push((
+                        format!("/spec/sources/{i}/targetRevision").into(),
+                        "/argocd/targetRevision".into(),
+                    ));
+                }
+                (Some(&r.model.doc), rules)
+            }
+            _ => (None, Vec::new()),
+        };
         Mapper { doc, files, rules }
     }
 
@@ -418,7 +476,7 @@ impl<'a> Mapper<'a> {
 
     fn translate(&self, pointer: &str) -> Option<String> {
         self.rules.iter().find_map(|(from, to)| {
-            let rest = pointer.strip_prefix(from)?;
+            let rest = pointer.strip_prefix(from.as_ref())?;
             (rest.is_empty() || rest.starts_with('/')).then(|| format!("{to}{rest}"))
         })
     }

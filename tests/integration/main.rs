@@ -6,6 +6,7 @@
 //! `unwrap` is a failed test, so the workspace's unwrap/expect lints (which
 //! `clippy.toml` already relaxes inside `#[test]` functions) are off here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+mod applications;
 mod cases;
 mod check;
 mod core_commands;
