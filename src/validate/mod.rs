@@ -338,22 +338,22 @@ fn check_outputs(
     (out, unknown)
 }
 
+/// A pointer prefix in a generated object and the layer path it comes from.
+type Rule = (Cow<'static, str>, Cow<'static, str>);
+
 /// Maps a pointer into a generated object (Application, AppProject, root)
 /// to the layer value it was made from.
 struct Mapper<'a> {
     doc: Option<&'a Node>,
     files: &'a Files,
-    rules: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    rules: Vec<Rule>,
 }
 
 impl<'a> Mapper<'a> {
     fn new(o: &Output, app: Option<&'a AppSpec>, r: &'a EnvRender, files: &'a Files) -> Mapper<'a> {
-        let (doc, rules): (
-            Option<&'a Node>,
-            Vec<(Cow<'static, str>, Cow<'static, str>)>,
-        ) = match (o.kind, app) {
+        let (doc, rules): (Option<&'a Node>, Vec<Rule>) = match (o.kind, app) {
             (OutputKind::Application, Some(a)) => {
-                let mut rules: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
+                let mut rules: Vec<Rule> = vec![
                     ("/metadata/name".into(), "/argocd/applicationName".into()),
                     ("/metadata/labels".into(), "/app/labels".into()),
                     ("/metadata/annotations".into(), "/app/annotations".into()),
@@ -438,7 +438,7 @@ impl<'a> Mapper<'a> {
                 } else {
                     "/argocd/syncPolicy"
                 };
-                let mut rules: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
+                let mut rules: Vec<Rule> = vec![
                     ("/metadata/name".into(), "/argocd/root/name".into()),
                     ("/metadata/namespace".into(), "/argocd/namespace".into()),
                     ("/metadata/labels".into(), "/argocd/root/labels".into()),
