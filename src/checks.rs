@@ -6,7 +6,7 @@
 //! command reports the same problems the same way.
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::lint;
 use crate::model::EnvRender;
 use crate::project::Project;
@@ -70,6 +70,20 @@ pub fn run_with_context(
     if opts.lint {
         let config = config(project)?;
         let out = lint::run(&project.files, &config, renders, context);
+        // A lint rule that names the problem at the very place a schema
+        // error points (an ignoreDifferences entry without a kind) says it
+        // better: one message for one cause.
+        let linted: std::collections::HashSet<_> = out
+            .findings
+            .iter()
+            .chain(out.suppressed.iter().map(|(d, _)| d))
+            .filter_map(|d| Some((d.env.clone(), d.app.clone(), d.pos()?)))
+            .collect();
+        report.findings.retain(|d| {
+            d.kind != Kind::Schema
+                || d.pos()
+                    .is_none_or(|p| !linted.contains(&(d.env.clone(), d.app.clone(), p)))
+        });
         report.findings.extend(out.findings);
         report.suppressed.extend(out.suppressed);
     }

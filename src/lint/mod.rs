@@ -11,6 +11,7 @@
 //! and drops repeats, so a problem in a shared layer is reported once per
 //! environment and app.
 
+pub mod jq;
 pub mod registry;
 pub mod rules;
 pub mod workload;
@@ -95,6 +96,9 @@ pub struct AppCx<'a> {
     pub protected: bool,
     pub config: &'a Config,
     pub files: &'a Files,
+    /// Other rendered environments managed by the same ArgoCD
+    /// (`argocd.instance`): their AppProjects exist for this one too.
+    pub peers: &'a [&'a EnvRender],
 }
 
 /// Every environment, for rules that compare apps or environments.
@@ -310,6 +314,7 @@ pub fn run(
         .iter()
         .flat_map(|r| r.apps.iter().map(move |a| (r, a)))
         .collect();
+    let peers = instance_peers(renders, context);
     let app_results: Vec<Vec<(Diagnostic, Option<Severity>)>> = jobs
         .par_iter()
         .map(|(r, app)| {
@@ -319,6 +324,7 @@ pub fn run(
                 protected: config.is_protected(&r.env.name),
                 config,
                 files,
+                peers: peers.get(r.env.name.as_str()).map_or(&[], Vec::as_slice),
             };
             let mut all = Vec::new();
             for rule in RULES {
@@ -408,6 +414,28 @@ pub fn run(
             Some(reason) => out.suppressed.push((d, reason)),
             None => out.findings.push(d),
         }
+    }
+    out
+}
+
+/// For each environment, the other rendered environments that name the
+/// same ArgoCD instance.
+fn instance_peers<'a>(
+    renders: &'a [EnvRender],
+    context: &'a [EnvRender],
+) -> HashMap<&'a str, Vec<&'a EnvRender>> {
+    let all: Vec<&EnvRender> = renders.iter().chain(context).collect();
+    let mut out: HashMap<&str, Vec<&EnvRender>> = HashMap::new();
+    for r in &all {
+        let instance = r.model.argocd.instance_of(&r.env.name);
+        let peers = all
+            .iter()
+            .filter(|o| {
+                o.env.name != r.env.name && o.model.argocd.instance_of(&o.env.name) == instance
+            })
+            .copied()
+            .collect();
+        out.insert(&r.env.name, peers);
     }
     out
 }

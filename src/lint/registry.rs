@@ -33,6 +33,8 @@ pub static RULES: &[Rule] = &[
     nx007::RULE,
     nx008::RULE,
     nx009::RULE,
+    nx010::RULE,
+    nx011::RULE,
     nx101::RULE,
     nx102::RULE,
     nx103::RULE,
@@ -103,7 +105,7 @@ mod tests {
             }
             assert!(r.help().starts_with(&format!("# {} (", r.code)));
         }
-        assert_eq!(RULES.len(), 18);
+        assert_eq!(RULES.len(), 20);
         assert!(rule("NX105").is_some());
         assert!(rule("nx105").is_none());
     }

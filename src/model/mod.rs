@@ -165,10 +165,14 @@ pub struct AppSpec {
 
 impl AppSpec {
     /// The Helm values (a map): `app.values` of the merged document, or an
-    /// empty map when the layers set none.
+    /// empty map when the layers set none or the app has no chart to read
+    /// them (values inherited from a shared layer mean nothing there).
     pub fn values(&self) -> &Node {
         static EMPTY: std::sync::LazyLock<Node> =
             std::sync::LazyLock::new(|| Node::map(Pos::GENERATED));
+        if self.chart.is_none() {
+            return &EMPTY;
+        }
         match self.doc.get("app").and_then(|a| a.get("values")) {
             Some(n) if n.as_map().is_some() => n,
             _ => &EMPTY,

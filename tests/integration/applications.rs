@@ -381,3 +381,185 @@ fn application_fields_are_checked_against_the_argocd_schema_at_the_layer_line() 
         "{lines:?}"
     );
 }
+
+/// `lint --format json` of a repository: the findings of one rule.
+fn lint_rule(r: &Repo, rule: &str) -> Vec<serde_json::Value> {
+    let run = r.run(&["lint", "--all", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}\n{}\n{}", run.stdout, run.stderr));
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn nx011_reports_ignore_differences_that_cannot_match() {
+    let r = platform();
+    r.write(
+        "environments/apps/api.yaml",
+        r#"app:
+  chart: {repoURL: https://github.com/acme/charts.git, path: charts/api, targetRevision: api-1.4.0}
+argocd:
+  ignoreDifferences:
+    - {group: apps, kind: Deployment, jsonPointers: [spec/replicas]}
+    - {group: apps, jsonPointers: [/spec/replicas]}
+    - {group: apps, kind: StatefulSet}
+    - {kind: MutatingWebhookConfiguration, jqPathExpressions: ["webhooks[].clientConfig.caBundle"]}
+    - {kind: Service, jqPathExpressions: [".spec.ports[0"]}
+    - {kind: ConfigMap, jsonPointers: [/data/a~b]}
+    - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas], jqPathExpressions: [".spec.template.spec.containers[] | select(.name == \"istio-proxy\")"]}
+"#,
+    );
+    let found = lint_rule(&r, "NX011");
+    let stage: Vec<(u64, u64, String)> = found
+        .iter()
+        .filter(|f| f["env"] == "stage")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let lines: Vec<u64> = stage.iter().map(|(l, _, _)| *l).collect();
+    assert_eq!(lines, [5, 6, 7, 8, 9, 10], "{stage:#?}");
+    assert!(
+        stage[0]
+            .2
+            .contains("`spec/replicas` does not start with `/`"),
+        "{stage:#?}"
+    );
+    assert_eq!(stage[0].1, 54, "the pointer itself: {stage:#?}");
+    assert!(stage[1].2.contains("names no `kind`"), "{stage:#?}");
+    assert!(stage[2].2.contains("says nothing to ignore"), "{stage:#?}");
+    assert!(
+        stage[3].2.contains("`webhooks` is not a jq function"),
+        "{stage:#?}"
+    );
+    assert!(stage[4].2.contains("does not parse"), "{stage:#?}");
+    assert!(stage[5].2.contains("`~` that is not"), "{stage:#?}");
+    // The missing kind is one message (NX011), not a schema error besides.
+    let run = r.run(&["lint", "stage"]);
+    run.code(1);
+    assert!(!run.stdout.contains("error[SCHEMA]"), "{}", run.stdout);
+}
+
+#[test]
+fn nx010_environments_sharing_an_argocd_must_not_share_object_names() {
+    let r = platform();
+    // stage and prod on one cluster, one ArgoCD.
+    r.write(
+        "environments/base.yaml",
+        &r.read("environments/base.yaml").replace(
+            "  project: platform\n",
+            "  project: platform\n  instance: main\n",
+        ),
+    );
+    let found = lint_rule(&r, "NX010");
+    // Every app named `{{ app.name }}` by base.yaml (api names itself per
+    // environment), both AppProjects; the roots differ by default.
+    let mut places: Vec<String> = found
+        .iter()
+        .map(|f| {
+            format!(
+                "{}/{}",
+                f["env"].as_str().unwrap(),
+                f["app"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    places.sort();
+    places.dedup();
+    assert_eq!(
+        places,
+        [
+            "prod/-",
+            "prod/istio-resources",
+            "prod/monitoring",
+            "prod/policies",
+            "prod/postgres",
+            "prod/vault",
+            "stage/-",
+            "stage/istio-resources",
+            "stage/monitoring",
+            "stage/policies",
+            "stage/postgres",
+            "stage/vault"
+        ],
+        "{found:#?}"
+    );
+    let app = found.iter().find(|f| f["app"] == "vault").unwrap();
+    assert_eq!(app["file"], "environments/base.yaml");
+    assert_eq!(app["line"], 7, "the applicationName line: {app:#?}");
+    let proj = found
+        .iter()
+        .find(|f| f["app"].is_null() && f["message"].as_str().unwrap().contains("`platform`"))
+        .unwrap();
+    assert_eq!(proj["line"], 17, "the project's key: {proj:#?}");
+    // Text: one message per cause.
+    let run = r.run(&["lint", "--all"]);
+    assert_eq!(
+        run.stdout.matches("error[NX010]").count(),
+        3,
+        "applicationName, and each AppProject: {}",
+        run.stdout
+    );
+    run.stdout_has("= note: `istio-resources` is rendered by deploy/prod/apps/istio-resources.yaml and deploy/stage/apps/istio-resources.yaml");
+
+    // The one-cluster setup: names per environment, projects rendered by
+    // prod only; stage's apps still use them (NX003 finds them in prod).
+    r.write(
+        "environments/base.yaml",
+        &r.read("environments/base.yaml").replace(
+            "  applicationName: \"{{ app.name }}\"\n",
+            "  applicationName: \"{{ app.name }}-{{ env.slug }}\"\n",
+        ),
+    );
+    r.write(
+        "environments/stage/env.yaml",
+        "projects:\n  platform: null\n  bootstrap: null\n",
+    );
+    assert_eq!(lint_rule(&r, "NX010"), Vec::<serde_json::Value>::new());
+    assert_eq!(lint_rule(&r, "NX003"), Vec::<serde_json::Value>::new());
+    r.run(&["render", "--all"]).code(0);
+    assert!(!r.exists("deploy/stage/projects/platform.yaml"));
+    assert!(r.exists("deploy/prod/projects/platform.yaml"));
+}
+
+#[test]
+fn nx007_in_cluster_apps_of_environments_sharing_an_argocd_collide() {
+    let r = platform();
+    r.write(
+        "environments/base.yaml",
+        &r.read("environments/base.yaml").replace(
+            "  project: platform\n",
+            "  project: platform\n  instance: main\n",
+        ),
+    );
+    // Same release, same namespace, same (in-)cluster: postgres.
+    let found = lint_rule(&r, "NX007");
+    let pg: Vec<&serde_json::Value> = found.iter().filter(|f| f["app"] == "postgres").collect();
+    assert_eq!(pg.len(), 2, "one per environment: {found:#?}");
+    assert!(
+        pg[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Helm release `pg`"),
+        "{found:#?}"
+    );
+    assert_eq!(pg[0]["path"], "argocd.instance", "{found:#?}");
+    assert_eq!(pg[0]["line"], 5, "{found:#?}");
+    // Apps of plain manifests make no Helm release.
+    assert!(
+        !found.iter().any(|f| f["app"] == "istio-resources"),
+        "{found:#?}"
+    );
+    // Without the shared instance each environment has its own cluster.
+    let r = platform();
+    assert_eq!(lint_rule(&r, "NX007"), Vec::<serde_json::Value>::new());
+}

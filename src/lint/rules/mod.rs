@@ -13,6 +13,8 @@ pub mod nx006;
 pub mod nx007;
 pub mod nx008;
 pub mod nx009;
+pub mod nx010;
+pub mod nx011;
 pub mod nx101;
 pub mod nx102;
 pub mod nx103;

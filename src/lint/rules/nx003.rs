@@ -231,7 +231,12 @@ fn check(cx: &AppCx, out: &mut Sink) {
         Some(n) => cx.at(n),
         None => cx.own_file(),
     };
-    let Some((_, spec)) = cx.env.model.projects.iter().find(|(n, _)| *n == a.project) else {
+    // An environment sharing its ArgoCD with others may leave the project
+    // to the one that renders it.
+    let defined = std::iter::once(cx.env)
+        .chain(cx.peers.iter().copied())
+        .find_map(|r| r.model.projects.iter().find(|(n, _)| *n == a.project));
+    let Some((_, spec)) = defined else {
         let known: Vec<&str> = cx
             .env
             .model
@@ -250,7 +255,7 @@ fn check(cx: &AppCx, out: &mut Sink) {
         d = match crate::error::did_you_mean(&a.project, known.iter().copied()) {
             Some(s) => d.with_hint(format!("did you mean `{s}`?")),
             None => d.with_hint(format!(
-                "define it under `projects: {{{}: {{sourceRepos: [...], destinations: [...]}}}}` in an environment layer",
+                "define it under `projects: {{{}: {{sourceRepos: [...], destinations: [...]}}}}` in an environment layer (or in an environment that shares this ArgoCD through `argocd.instance`)",
                 a.project
             )),
         };

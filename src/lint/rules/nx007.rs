@@ -24,9 +24,10 @@ Compares the rendered Applications: two apps whose Helm release (the
 `values.fullnameOverride` (the object names the chart creates) is the same
 and which deploy to the same cluster (`destination.server` or `name`) and
 namespace collide. Within one environment every pair is compared; across
-environments, apps that name the same external cluster by URL (not the
-in-cluster `https://kubernetes.default.svc`, which means a different
-cluster for each environment's ArgoCD) are compared too.
+environments, apps that name the same external cluster by URL are compared
+too. The in-cluster `https://kubernetes.default.svc` and cluster names mean
+the cluster of the ArgoCD that syncs them: a different one for each
+environment, unless environments share an ArgoCD (`argocd.instance`).
 
 ## Why is this bad?
 Two Applications then own the same objects. ArgoCD syncs them in turn,
@@ -53,13 +54,16 @@ struct Landing<'a> {
     env: &'a str,
     app: &'a crate::model::AppSpec,
     cluster: String,
-    external: bool,
+    /// Landings compare within a scope: every external URL is one scope;
+    /// the in-cluster URL and cluster names belong to one ArgoCD.
+    scope: &'a str,
     namespace: String,
     release: String,
     fullname: Option<(String, &'a Node)>,
 }
 
 fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
+    let instance = r.model.argocd.instance_of(&r.env.name);
     let mut applications: HashMap<&str, &Node> = HashMap::new();
     for o in r
         .outputs
@@ -71,8 +75,10 @@ fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
         }
     }
     // A repository-wide rule runs on one thread: its per-app part runs on all.
+    // Only a chart makes a Helm release.
     r.apps
         .par_iter()
+        .filter(|app| app.chart.is_some())
         .map(|app| {
             let object = applications.get(app.name.as_str()).copied();
             let dest = object.and_then(|o| o.get_path("spec.destination"));
@@ -119,7 +125,7 @@ fn landings(r: &EnvRender) -> Vec<Landing<'_>> {
                 env: &r.env.name,
                 app,
                 cluster,
-                external,
+                scope: if external { "" } else { instance },
                 namespace,
                 release,
                 fullname,
@@ -163,22 +169,20 @@ fn check(cx: &RepoCx, out: &mut Sink) {
                 .map(|&(j, _)| &all[j])
                 .filter(|o| {
                     !(o.env == me.env && o.app.name == me.app.name)
-                        && (o.env == me.env || (me.external && o.external))
+                        && (o.env == me.env || o.scope == me.scope)
                 })
                 .collect();
             if others.is_empty() {
                 continue;
             }
-            let list: Vec<String> = others
-                .iter()
-                .map(|o| {
-                    if o.env == me.env {
-                        format!("`{}`", o.app.name)
-                    } else {
-                        format!("`{}` in `{}`", o.app.name, o.env)
-                    }
-                })
+            // Every app of the collision, this one included: the same list
+            // (and message) for each, so one collision is one message.
+            let mut list: Vec<String> = std::iter::once(me)
+                .chain(others.iter().copied())
+                .map(|o| format!("`{}` in `{}`", o.app.name, o.env))
                 .collect();
+            list.sort();
+            list.dedup();
             let same_env = others.iter().all(|o| o.env == me.env);
             let (path, node) = if by_fullname {
                 (
@@ -187,6 +191,10 @@ fn check(cx: &RepoCx, out: &mut Sink) {
                 )
             } else if same_env {
                 ("app.namespace", me.app.doc.get_path("app.namespace"))
+            } else if !me.scope.is_empty() && me.app.doc.get_path("argocd.instance").is_some() {
+                // In-cluster in two environments is one cluster only
+                // because they share an ArgoCD.
+                ("argocd.instance", me.app.doc.get_path("argocd.instance"))
             } else {
                 (
                     "argocd.destination.server",
@@ -202,6 +210,7 @@ fn check(cx: &RepoCx, out: &mut Sink) {
                 protected: false,
                 config: cx.config,
                 files: cx.files,
+                peers: &[],
             };
             let at = match node {
                 Some(n) => cx_app.at(n),
@@ -213,13 +222,11 @@ fn check(cx: &RepoCx, out: &mut Sink) {
                 format!("Helm release `{name}`")
             };
             let mut d = finding(
-                format!(
-                    "{what} goes to {cluster} namespace `{namespace}`, and so does {}",
-                    list.join(", ")
-                ),
+                format!("{what} of more than one app goes to {cluster} namespace `{namespace}`"),
                 path,
                 at,
             )
+            .note(format!("rendered by {}", list.join(", ")))
             .with_hint(if same_env {
                 "give each app its own namespace or a distinct fullnameOverride".to_string()
             } else {
