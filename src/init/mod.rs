@@ -29,6 +29,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("scaffold/environments/apps/postgres.yaml"),
     ),
     (
+        "environments/stage/defaults.yaml",
+        include_str!("scaffold/environments/stage/defaults.yaml"),
+    ),
+    (
         "environments/stage/env.yaml",
         include_str!("scaffold/environments/stage/env.yaml"),
     ),
