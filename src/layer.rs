@@ -376,6 +376,9 @@ fn unknown_key(key: &str, pos: Pos, at: &str, rel: &str, known: &[String]) -> Di
         };
         return d.with_hint(format!("{what}; write `{base}:`"));
     }
+    if at == "app.helm" && matches!(key, "values" | "valuesObject") {
+        return d.with_hint("Helm values go in `app.values`: nexus merges them across layers and writes them to the values file the chart source reads");
+    }
     if at == "argocd" && key == "rootProject" {
         return d.with_hint("the root app-of-apps settings moved under `argocd.root`: write `argocd: {root: {project: ...}}`");
     }

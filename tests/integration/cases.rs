@@ -9,6 +9,7 @@
 //! ```text
 //! # What the case shows (comment lines before the first command).
 //! $ lint --all --format json        (arguments to nexus, one command a line)
+//! $ @cat deploy/stage/apps/api.yaml  (show a file the commands wrote)
 //! === environments/base.yaml        (a file of the repository follows)
 //! ...
 //! ```
@@ -56,6 +57,12 @@ fn run_case(path: &Path) -> String {
     }
     let mut out = String::new();
     for cmd in &case.commands {
+        if let [at, path] = cmd.as_slice()
+            && at == "@cat"
+        {
+            out.push_str(&format!("$ cat {path}\n{}\n", repo.read(path)));
+            continue;
+        }
         let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
         let run = repo.run(&args);
         out.push_str(&format!(
