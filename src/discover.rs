@@ -73,22 +73,32 @@ pub fn env_file(level: &str) -> String {
     if level.is_empty() {
         format!("{ENV_DIR}/base.yaml")
     } else {
-        format!("{ENV_DIR}/{level}/env.yaml")
+        join(&[ENV_DIR, "/", level, "/env.yaml"])
     }
 }
 
 /// An environment's defaults for every app, below the apps' own files.
 pub fn defaults_file(level: &str) -> String {
-    format!("{ENV_DIR}/{level}/defaults.yaml")
+    join(&[ENV_DIR, "/", level, "/defaults.yaml"])
 }
 
 /// The app's own layer at a level.
 pub fn app_file(level: &str, app: &str) -> String {
     if level.is_empty() {
-        format!("{ENV_DIR}/apps/{app}.yaml")
+        join(&[ENV_DIR, "/apps/", app, ".yaml"])
     } else {
-        format!("{ENV_DIR}/{level}/apps/{app}.yaml")
+        join(&[ENV_DIR, "/", level, "/apps/", app, ".yaml"])
     }
+}
+
+/// Concatenate parts into one allocation (chains are built for every app
+/// of every environment, several times a run).
+fn join(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// What discovery found.

@@ -49,16 +49,33 @@ const OWNED: &[&str] = &[
     "app.helm",
 ];
 
-/// The property names the layer schema allows in the map at `path`.
-fn known_keys(path: &str) -> Vec<String> {
-    static SCHEMA_JSON: std::sync::LazyLock<serde_json::Value> =
-        std::sync::LazyLock::new(|| serde_json::from_str(SCHEMA).unwrap_or_default());
-    let root = &*SCHEMA_JSON;
-    let resolve = |mut v: &'static serde_json::Value| -> &'static serde_json::Value {
+/// The property names the layer schema allows in each map nexus owns,
+/// read from the schema once.
+fn known_keys(path: &str) -> &'static [String] {
+    static KNOWN: std::sync::LazyLock<Vec<(&'static str, Vec<String>)>> =
+        std::sync::LazyLock::new(|| {
+            let root: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
+            OWNED
+                .iter()
+                .map(|path| (*path, schema_keys(&root, path)))
+                .collect()
+        });
+    KNOWN
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(&[], |(_, keys)| keys.as_slice())
+}
+
+/// The property names of the object at the dotted `path` of the schema,
+/// following `$ref`s and the non-null alternative of an `anyOf`.
+fn schema_keys(root: &serde_json::Value, path: &str) -> Vec<String> {
+    fn resolve<'a>(
+        root: &'a serde_json::Value,
+        mut v: &'a serde_json::Value,
+    ) -> &'a serde_json::Value {
         for _ in 0..8 {
             if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
-                let name = r.rsplit('/').next().unwrap_or("");
-                v = &root["$defs"][name];
+                v = &root["$defs"][r.rsplit('/').next().unwrap_or("")];
             } else if v.get("properties").is_none()
                 && let Some(alt) = v
                     .get("anyOf")
@@ -71,11 +88,11 @@ fn known_keys(path: &str) -> Vec<String> {
             }
         }
         v
-    };
-    let mut v = resolve(root);
+    }
+    let mut v = resolve(root, root);
     if !path.is_empty() {
         for part in path.split('.') {
-            v = resolve(&v["properties"][part]);
+            v = resolve(root, &v["properties"][part]);
         }
     }
     v.get("properties")

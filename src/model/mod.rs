@@ -62,7 +62,7 @@ pub enum ChartSource {
 }
 
 /// The environment's root app-of-apps, after merging (`argocd.root`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RootSettings {
     /// `None`: `root-<env.slug>`.
     pub name: Option<String>,
@@ -97,6 +97,8 @@ pub struct ArgoSettings {
     pub revision_history_limit: Option<Node>,
     /// `None`: the default (the resources finalizer when prune is on).
     pub finalizers: Option<Node>,
+    /// The root app-of-apps: read from the environment's layers (empty in
+    /// an app's settings).
     pub root: RootSettings,
 }
 

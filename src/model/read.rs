@@ -140,12 +140,14 @@ pub fn argo_settings(doc: &Node, own_file: &str, errs: &mut Vec<Diagnostic>) -> 
         own_file,
         errs: Vec::new(),
     };
-    let settings = read_argocd(&mut r, doc);
+    let settings = read_argocd(&mut r, doc, true);
     errs.extend(r.errs);
     settings
 }
 
-fn read_argocd(r: &mut Reader, doc: &Node) -> ArgoSettings {
+/// The `argocd:` settings; `root` only when `with_root` (the root
+/// app-of-apps is the environment's, not an app's).
+fn read_argocd(r: &mut Reader, doc: &Node, with_root: bool) -> ArgoSettings {
     let empty = Node::map(Pos::GENERATED);
     let a = match doc.get("argocd") {
         Some(n) if n.as_map().is_some() => n,
@@ -180,7 +182,11 @@ fn read_argocd(r: &mut Reader, doc: &Node) -> ArgoSettings {
     };
     let destination = read_destination(r, a);
     let sync_policy = sync_policy(r, a, "argocd.syncPolicy");
-    let root = read_root(r, a);
+    let root = if with_root {
+        read_root(r, a)
+    } else {
+        RootSettings::default()
+    };
     ArgoSettings {
         namespace,
         project,
@@ -315,7 +321,7 @@ pub fn app_spec(
         own_file,
         errs: Vec::new(),
     };
-    let argocd = read_argocd(&mut r, &doc);
+    let argocd = read_argocd(&mut r, &doc, false);
     let empty = Node::map(Pos::GENERATED);
     let app = match doc.get("app") {
         Some(n) if n.as_map().is_some() => n,

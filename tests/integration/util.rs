@@ -89,7 +89,13 @@ impl Repo {
     /// A copy of the example repository shipped at the project root.
     pub fn example() -> Repo {
         let r = Repo::new();
-        for dir in ["environments", "templates", "schemas", "charts", "manifests"] {
+        for dir in [
+            "environments",
+            "templates",
+            "schemas",
+            "charts",
+            "manifests",
+        ] {
             copy_dir(&project_root().join(dir), &r.path().join(dir));
         }
         if project_root().join("nexus.yaml").exists() {

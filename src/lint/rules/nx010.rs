@@ -123,6 +123,17 @@ fn objects(r: &EnvRender) -> Vec<Object<'_>> {
 
 fn check(cx: &RepoCx, out: &mut Sink) {
     let all: Vec<&EnvRender> = cx.renders.iter().chain(cx.context).collect();
+    // Only environments that share an ArgoCD are compared.
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &all {
+        *count
+            .entry(r.model.argocd.instance_of(&r.env.name))
+            .or_default() += 1;
+    }
+    let all: Vec<&EnvRender> = all
+        .into_iter()
+        .filter(|r| count[r.model.argocd.instance_of(&r.env.name)] > 1)
+        .collect();
     // (instance, namespace, kind, name) -> objects
     let mut groups: BTreeMap<(&str, &str, &str, String), Vec<Object>> = BTreeMap::new();
     for r in &all {
