@@ -336,7 +336,7 @@ fn check_keys(node: &Node, at: &str, rel: &str, problems: &mut Vec<Diagnostic>) 
     let known = known_keys(at);
     for (key, entry) in map {
         if !known.iter().any(|k| k == key) {
-            problems.push(unknown_key(key, entry.key_pos, at, rel, &known));
+            problems.push(unknown_key(key, entry.key_pos, at, rel, known));
             continue;
         }
         let bare = key.trim_end_matches(['+', '!']);
