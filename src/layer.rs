@@ -335,7 +335,10 @@ fn check_keys(node: &Node, at: &str, rel: &str, problems: &mut Vec<Diagnostic>) 
     let Some(map) = node.as_map() else { return };
     let known = known_keys(at);
     for (key, entry) in map {
-        if !known.iter().any(|k| k == key) {
+        // A quoted key is literal: `"syncPolicy!"` is no operator, so it
+        // must be a key of its own.
+        let operator_like = entry.literal_key && key.ends_with(['+', '!']);
+        if operator_like || !known.iter().any(|k| k == key) {
             problems.push(unknown_key(key, entry.key_pos, at, rel, known));
             continue;
         }

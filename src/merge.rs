@@ -98,7 +98,12 @@ impl Merger {
 
     fn merge_maps(&mut self, base: &mut Map, over: &Map, mode: Mode) -> Result<(), Error> {
         for (raw_key, entry) in over {
-            let (key, suffix) = split_suffix(raw_key);
+            // A quoted key is always literal: `"c++"` is the key `c++`.
+            let (key, suffix) = if entry.literal_key {
+                (raw_key.as_str(), None)
+            } else {
+                split_suffix(raw_key)
+            };
             let cmode = self.child_mode(mode, key);
             let onode = &entry.node;
             match suffix {
@@ -112,7 +117,7 @@ impl Merger {
                             ))
                             .at(onode.pos)
                             .with_hint(format!(
-                                "write `{key}+: [item, ...]`, or `{key}:` to replace"
+                                "write `{key}+: [item, ...]` to append, or `{key}:` to replace; if `+` is part of the key's name, quote it: `\"{raw_key}\":`"
                             )),
                         ));
                     };
@@ -142,10 +147,7 @@ impl Merger {
                         None => {
                             base.insert(
                                 key.to_string(),
-                                Entry {
-                                    key_pos: entry.key_pos,
-                                    node: Node::new(Value::Seq(fresh), onode.pos),
-                                },
+                                Entry::new(entry.key_pos, Node::new(Value::Seq(fresh), onode.pos)),
                             );
                         }
                     }
@@ -209,13 +211,7 @@ impl Merger {
                         }
                         None => {
                             let fresh = self.fresh(onode, cmode)?;
-                            base.insert(
-                                key.to_string(),
-                                Entry {
-                                    key_pos: entry.key_pos,
-                                    node: fresh,
-                                },
-                            );
+                            base.insert(key.to_string(), Entry::new(entry.key_pos, fresh));
                             Ok(())
                         }
                     };
@@ -234,13 +230,7 @@ impl Merger {
                 existing.node = node;
             }
             None => {
-                base.insert(
-                    key.to_string(),
-                    Entry {
-                        key_pos: entry.key_pos,
-                        node,
-                    },
-                );
+                base.insert(key.to_string(), Entry::new(entry.key_pos, node));
             }
         }
     }
@@ -250,9 +240,10 @@ impl Merger {
     fn fresh(&mut self, over: &Node, mode: Mode) -> Result<Node, Error> {
         match &over.value {
             Value::Map(om)
-                if om
-                    .keys()
-                    .any(|k| split_suffix(k).1.is_some() || mode == Mode::Unset) =>
+                if mode == Mode::Unset
+                    || om
+                        .iter()
+                        .any(|(k, e)| !e.literal_key && split_suffix(k).1.is_some()) =>
             {
                 let mut out = Map::with_capacity(om.len());
                 self.merge_maps(&mut out, om, mode)?;
@@ -475,13 +466,7 @@ mod tests {
                 let mut m = Map::new();
                 for _ in 0..rng.next(4) {
                     let k = ["x", "y", "z", "image", "tag"][rng.next(5) as usize].to_string();
-                    m.insert(
-                        k,
-                        Entry {
-                            key_pos: pos,
-                            node: random_node(rng, depth + 1, file),
-                        },
-                    );
+                    m.insert(k, Entry::new(pos, random_node(rng, depth + 1, file)));
                 }
                 Value::Map(m)
             }
@@ -510,20 +495,11 @@ mod tests {
                     expected = helm_merge(&expected, &o);
                 }
                 let mut app = Map::new();
-                app.insert(
-                    "values".into(),
-                    Entry {
-                        key_pos: l.pos,
-                        node: l.clone(),
-                    },
-                );
+                app.insert("values".into(), Entry::new(l.pos, l.clone()));
                 let mut doc = Map::new();
                 doc.insert(
                     "app".into(),
-                    Entry {
-                        key_pos: l.pos,
-                        node: Node::new(Value::Map(app), l.pos),
-                    },
+                    Entry::new(l.pos, Node::new(Value::Map(app), l.pos)),
                 );
                 m.merge_layer(&mut base, &Node::new(Value::Map(doc), l.pos))
                     .unwrap();

@@ -226,7 +226,9 @@ impl Project {
             .templater
             .render_doc(&mut doc, scope, &["argocd", "app"])
             .map_err(tag)?;
-        let failed = !issues.is_empty();
+        let failed = issues
+            .iter()
+            .any(|d| d.severity == crate::error::Severity::Error);
         findings.extend(issues);
         let findings = for_app(findings, &env.name, Some(app));
         if failed {

@@ -391,7 +391,7 @@ impl Files {
     /// answer every consumer (validate, lint, explain, plan) gives.
     pub fn trace(&self, node: &Node) -> Trace {
         let via = match node.via.0 {
-            0 => None,
+            0 | u32::MAX => None,
             n => {
                 let vias = self.inner.vias.read().unwrap_or_else(|e| e.into_inner());
                 vias.get(n as usize - 1).copied()

@@ -243,6 +243,20 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                         short(node, &key)
                     ));
                 }
+                // A templated winner: where each var it reads was set.
+                if let Some(template) = setters.last().and_then(|(_, n, _, _)| n.as_str()) {
+                    let env = minijinja::Environment::new();
+                    for var in crate::template::classify::vars_used(&env, template) {
+                        if let Some(v) = doc.get_path(&var) {
+                            let k = var.rsplit('.').next().unwrap_or("");
+                            out.push_str(&format!(
+                                "         uses {var} = {}  from {}\n",
+                                short(v, k),
+                                origin(&project, v)
+                            ));
+                        }
+                    }
+                }
             }
         }
     }

@@ -244,10 +244,7 @@ fn read_destination(r: &mut Reader, a: &Node) -> Map {
     if destination.is_empty() {
         destination.insert(
             "server".into(),
-            Entry {
-                key_pos: Pos::GENERATED,
-                node: Node::str(IN_CLUSTER, Pos::GENERATED),
-            },
+            Entry::new(Pos::GENERATED, Node::str(IN_CLUSTER, Pos::GENERATED)),
         );
     }
     destination

@@ -212,7 +212,7 @@ pub fn application(
             optional(&a.revision_history_limit),
         ),
     ]);
-    let what = format!("the Application of `{}` in `{}`", app.name, env.name);
+    let what = format!("`{}` in `{}`", app.name, env.name);
     let object = match builtin_application(&application, tpl) {
         Some(object) => object,
         None => application_from_template(app, application, env, tpl, &what)?,

@@ -53,7 +53,7 @@ pub fn app_project(
     let object = tpl.render(
         "appproject.yaml.j2",
         ctx,
-        &format!("the AppProject `{name}` of `{}`", env.name),
+        &format!("the AppProject `{name}` in `{}`", env.name),
     )?;
     Ok(finish(
         env,
@@ -126,7 +126,7 @@ pub fn root(
     let object = tpl.render(
         "root.yaml.j2",
         ctx,
-        &format!("the root Application of `{}`", env.name),
+        &format!("the root Application in `{}`", env.name),
     )?;
     Ok(finish(
         env,

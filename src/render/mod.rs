@@ -27,13 +27,7 @@ pub use templates::OutputTemplates;
 pub fn map_node<I: IntoIterator<Item = (String, Node)>>(pairs: I) -> Node {
     let mut m = Map::new();
     for (k, v) in pairs {
-        m.insert(
-            k,
-            Entry {
-                key_pos: Pos::GENERATED,
-                node: v,
-            },
-        );
+        m.insert(k, Entry::new(Pos::GENERATED, v));
     }
     Node::new(Value::Map(m), Pos::GENERATED)
 }

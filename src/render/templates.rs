@@ -91,7 +91,9 @@ impl OutputTemplates {
         }
     }
 
-    pub(super) fn render(&self, name: &str, ctx: JValue, what: &str) -> Result<Node, Error> {
+    /// Render template `name` for `subject` (`` `api` in `prod` ``) into
+    /// the one object it must produce.
+    pub(super) fn render(&self, name: &str, ctx: JValue, subject: &str) -> Result<Node, Error> {
         let rel = format!("templates/{name}");
         let tmpl = self
             .templater
@@ -100,26 +102,64 @@ impl OutputTemplates {
             .map_err(|e| Error::input(format!("{rel}: {e}")))?;
         let _watched = crate::guard::enter(|| rel.clone());
         let text = crate::template::render_capped(&tmpl, &ctx).map_err(|e| {
-            let d = Diagnostic::error(format!(
-                "{rel}: rendering {what} failed: {}",
-                e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
-            ))
-            .with_hint("the template context has `application`/`project`/`root`, `app`, `argocd`, `vars` and `env`");
+            let missing = (e.kind() == minijinja::ErrorKind::UndefinedError)
+                .then(|| undefined_on_line(self.templater.env(), tmpl.source(), e.line(), &ctx))
+                .flatten();
+            let d = match missing {
+                Some(path) => Diagnostic::error(format!("{rel}: `{path}` is undefined for {subject}"))
+                    .with_hint(format!("guard it (`{{% if {path} is defined %}}`) or give it a default (`{path} | default(...)`); see the README's template context")),
+                None => Diagnostic::error(format!(
+                    "{rel}: rendering for {subject} failed: {}",
+                    e.detail().map_or_else(|| e.kind().to_string(), str::to_string)
+                ))
+                .with_hint("the template context has `application`/`project`/`root`, `app`, `argocd`, `vars` and `env` (see the README's template context)"),
+            };
             Error::from(self.locate(d, name, e.line()))
         })?;
         match load::parse_one(&text, FileId(u32::MAX), &Limits::default()) {
             Ok(Some(node)) if node.as_map().is_some() => Ok(node),
             Ok(_) => Err(Error::input(format!(
-                "{rel} rendered {what} as something other than a YAML map"
+                "{rel} rendered something other than a YAML map for {subject}"
             ))
             .in_file(rel)
             .with_hint("the template must produce one Kubernetes object")),
             Err(e) => Err(Error::input(format!(
-                "{rel} produced invalid YAML for {what}: {} (line {} of the output)",
+                "{rel} produced invalid YAML for {subject}: {} (line {} of the output)",
                 e.message, e.line
             ))
             .in_file(rel)
             .with_hint("pass values through `| tojson` so they are quoted correctly")),
         }
     }
+}
+
+/// The first name read on line `line` of a template that the context does
+/// not define, as a dotted path (`app.chart`): minijinja's error says only
+/// that something on the line was undefined.
+fn undefined_on_line(
+    env: &minijinja::Environment<'_>,
+    source: &str,
+    line: Option<usize>,
+    ctx: &JValue,
+) -> Option<String> {
+    let text = source.lines().nth(line?.checked_sub(1)?)?;
+    for seg in crate::template::classify::segments(text) {
+        let Ok(expr) = env.compile_expression(seg.inner.trim()) else {
+            continue;
+        };
+        let mut names: Vec<String> = expr.undeclared_variables(true).into_iter().collect();
+        names.sort();
+        for name in names {
+            let mut value = ctx.clone();
+            let mut seen = Vec::new();
+            for part in name.split('.') {
+                seen.push(part);
+                value = value.get_attr(part).unwrap_or_default();
+                if value.is_undefined() {
+                    return Some(seen.join("."));
+                }
+            }
+        }
+    }
+    None
 }

@@ -386,13 +386,7 @@ mod tests {
     fn map(entries: Vec<(&str, Node)>) -> Node {
         let mut m = Map::new();
         for (k, v) in entries {
-            m.insert(
-                k.to_string(),
-                Entry {
-                    key_pos: G,
-                    node: v,
-                },
-            );
+            m.insert(k.to_string(), Entry::new(G, v));
         }
         n(Value::Map(m))
     }
@@ -944,10 +938,7 @@ spec:
                 for _ in 0..rng.below(4) {
                     m.insert(
                         random_string(rng),
-                        Entry {
-                            key_pos: G,
-                            node: random_node(rng, depth + 1),
-                        },
+                        Entry::new(G, random_node(rng, depth + 1)),
                     );
                 }
                 n(Value::Map(m))

@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-use super::node::{Entry, FileId, Map, Node, Pos, Value};
+use super::node::{Entry, FileId, Map, Node, Pos, Value, Via};
 
 /// Resource limits for one parse.
 #[derive(Clone, Debug)]
@@ -243,7 +243,7 @@ pub(crate) fn is_yaml_float(s: &str) -> bool {
 /// What an explicit tag asks for.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum TagKind {
-    /// No tag, or a tag nexus does not know (treated as no tag).
+    /// No tag.
     None,
     /// The non-specific tag `!`: the scalar is a string.
     NonSpecific,
@@ -255,25 +255,50 @@ enum TagKind {
     Map,
     Seq,
     Merge,
+    /// `!!binary`: base64, read as the text it encodes (as yaml.v2 does).
+    Binary,
+    /// `!!timestamp`: kept as the text written.
+    Timestamp,
+    /// nexus's `!literal`: the node and everything under it is kept
+    /// verbatim (never templated).
+    Literal,
+}
+
+/// The tag as written, for messages (`!vault`, `!!set`).
+fn tag_text(t: &Tag) -> String {
+    const CORE: &str = "tag:yaml.org,2002:";
+    if t.handle == CORE {
+        format!("!!{}", t.suffix)
+    } else if let Some(core) = t.suffix.strip_prefix(CORE) {
+        format!("!!{core}")
+    } else {
+        format!("{}{}", t.handle, t.suffix)
+    }
 }
 
 impl TagKind {
-    fn of(tag: &Option<Tag>) -> TagKind {
+    /// The kind of a tag; `Err` with the tag's text for one nexus does not
+    /// know (a custom tag would otherwise be dropped silently).
+    fn of(tag: &Option<Tag>) -> Result<TagKind, String> {
         const CORE: &str = "tag:yaml.org,2002:";
-        let Some(t) = tag else { return TagKind::None };
+        let Some(t) = tag else {
+            return Ok(TagKind::None);
+        };
         let name = if t.handle == CORE {
             t.suffix.as_str()
         } else if t.handle.is_empty() && t.suffix == "!" {
-            return TagKind::NonSpecific;
+            return Ok(TagKind::NonSpecific);
+        } else if t.handle == "!" && t.suffix == "literal" {
+            return Ok(TagKind::Literal);
         } else if t.handle.is_empty() {
             match t.suffix.strip_prefix(CORE) {
                 Some(n) => n,
-                None => return TagKind::None,
+                None => return Err(tag_text(t)),
             }
         } else {
-            return TagKind::None;
+            return Err(tag_text(t));
         };
-        match name {
+        Ok(match name {
             "str" => TagKind::Str,
             "int" => TagKind::Int,
             "float" => TagKind::Float,
@@ -282,8 +307,10 @@ impl TagKind {
             "map" => TagKind::Map,
             "seq" => TagKind::Seq,
             "merge" => TagKind::Merge,
-            _ => TagKind::None,
-        }
+            "binary" => TagKind::Binary,
+            "timestamp" => TagKind::Timestamp,
+            _ => return Err(tag_text(t)),
+        })
     }
 
     fn name(self) -> &'static str {
@@ -298,6 +325,9 @@ impl TagKind {
             TagKind::Map => "!!map",
             TagKind::Seq => "!!seq",
             TagKind::Merge => "!!merge",
+            TagKind::Binary => "!!binary",
+            TagKind::Timestamp => "!!timestamp",
+            TagKind::Literal => "!literal",
         }
     }
 }
@@ -307,6 +337,8 @@ struct PendingKey {
     text: String,
     pos: Pos,
     merge: bool,
+    /// Quoted (or tagged) in the source: never a merge operator.
+    literal: bool,
 }
 
 enum Kind {
@@ -330,6 +362,8 @@ struct Frame {
     count: usize,
     /// Greatest height among the children (scalars have height 0).
     height: usize,
+    /// Tagged `!literal`: everything below is kept verbatim.
+    literal: bool,
 }
 
 /// A finished anchored node, ready to be cloned by an alias.
@@ -454,7 +488,7 @@ impl<'a> Loader<'a> {
         mark: Marker,
     ) -> Result<(), YamlError> {
         let mut pos = self.pos(mark);
-        let tag = TagKind::of(tag);
+        let tag = TagKind::of(tag).map_err(|t| self.unknown_tag(&t, pos))?;
         let plain = style == TScalarStyle::Plain;
         // Long scalars weigh more, so aliasing a huge string many times is
         // refused like aliasing a huge map.
@@ -473,7 +507,8 @@ impl<'a> Loader<'a> {
                     },
                 );
             }
-            return self.key(key_text(text, plain, tag), pos, merge);
+            let literal = !plain || tag != TagKind::None;
+            return self.key(key_text(text, plain, tag), pos, merge, literal);
         }
         let empty_doc = text.is_empty() && plain && anchor == 0 && tag == TagKind::None;
         if text.is_empty() && plain {
@@ -495,7 +530,10 @@ impl<'a> Loader<'a> {
             }
             e
         })?;
-        let node = Node::new(value, pos);
+        let mut node = Node::new(value, pos);
+        if tag == TagKind::Literal {
+            node.via = Via::LITERAL;
+        }
         if let Some(key_text) = key_text {
             self.anchors.insert(
                 anchor,
@@ -511,7 +549,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Record a map key in the innermost (map) frame.
-    fn key(&mut self, text: String, pos: Pos, merge: bool) -> Result<(), YamlError> {
+    fn key(&mut self, text: String, pos: Pos, merge: bool, literal: bool) -> Result<(), YamlError> {
         let Some(frame) = self.stack.last_mut() else {
             return Err(internal(pos));
         };
@@ -540,7 +578,12 @@ impl<'a> Loader<'a> {
             }
         }
         frame.count = frame.count.saturating_add(1);
-        *key = Some(PendingKey { text, pos, merge });
+        *key = Some(PendingKey {
+            text,
+            pos,
+            merge,
+            literal,
+        });
         Ok(())
     }
 
@@ -560,9 +603,9 @@ impl<'a> Loader<'a> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(self.too_deep(pos));
         }
-        let tag = TagKind::of(tag);
+        let tag = TagKind::of(tag).map_err(|t| self.unknown_tag(&t, pos))?;
         let fits = match tag {
-            TagKind::None | TagKind::NonSpecific => true,
+            TagKind::None | TagKind::NonSpecific | TagKind::Literal => true,
             TagKind::Map => is_map,
             TagKind::Seq => !is_map,
             _ => false,
@@ -581,8 +624,23 @@ impl<'a> Loader<'a> {
             anchor,
             count: 1,
             height: 0,
+            literal: tag == TagKind::Literal,
         });
         Ok(())
+    }
+
+    /// An unknown tag, pointed at where it is written (the parser's
+    /// position is that of the node after it).
+    fn unknown_tag(&self, tag: &str, pos: Pos) -> YamlError {
+        let at = line_text(self.text, pos.line as usize)
+            .and_then(|l| {
+                let before: String = l.chars().take(pos.col as usize).collect();
+                before
+                    .rfind(tag)
+                    .map(|i| before[..i].chars().count() as u32 + 1)
+            })
+            .map_or(pos, |col| Pos { col, ..pos });
+        unknown_tag(tag, at)
     }
 
     fn too_deep(&self, pos: Pos) -> YamlError {
@@ -608,7 +666,10 @@ impl<'a> Loader<'a> {
                 Value::Map(apply_merges(map, merges))
             }
         };
-        let node = Node::new(value, frame.pos);
+        let mut node = Node::new(value, frame.pos);
+        if frame.literal {
+            mark_literal(&mut node);
+        }
         let height = frame.height.saturating_add(1);
         if frame.anchor != 0 {
             self.anchors.insert(
@@ -652,7 +713,7 @@ impl<'a> Loader<'a> {
                 return Err(YamlError::at("complex map keys are not supported", pos)
                     .hint("this alias refers to a map or list; map keys must be plain strings"));
             };
-            return self.key(text, pos, false);
+            return self.key(text, pos, false, true);
         }
         if self.stack.len().saturating_add(a.height) > self.limits.max_depth {
             return Err(self.too_deep(pos));
@@ -688,18 +749,69 @@ impl<'a> Loader<'a> {
                 if k.merge {
                     merges.push((map.len(), merge_sources(node)?));
                 } else {
-                    map.insert(
-                        k.text,
-                        Entry {
-                            key_pos: k.pos,
-                            node,
-                        },
-                    );
+                    let mut entry = Entry::new(k.pos, node);
+                    entry.literal_key = k.literal;
+                    map.insert(k.text, entry);
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Mark a `!literal` subtree: every node below is kept verbatim.
+fn mark_literal(node: &mut Node) {
+    node.via = Via::LITERAL;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(mark_literal),
+        Value::Map(m) => m.values_mut().for_each(|e| mark_literal(&mut e.node)),
+        _ => {}
+    }
+}
+
+/// A tag nexus does not know: refused rather than dropped.
+fn unknown_tag(tag: &str, pos: Pos) -> YamlError {
+    YamlError::at(
+        format!("unknown YAML tag `{tag}`: nexus reads only the standard tags (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!map, !!seq) and !literal"),
+        pos,
+    )
+    .hint(format!(
+        "Helm would drop the tag too; to keep the text, quote the whole value (\"{tag} ...\"), or tag it !literal to keep it verbatim"
+    ))
+}
+
+/// Decode base64 (`!!binary`), skipping line breaks and spaces as Go's
+/// decoder does; `None` when it is not base64.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    let mut pad = 0;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                pad += 1;
+                continue;
+            }
+            _ => return None,
+        };
+        if pad > 0 {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (pad <= 2 && bits < 6 && acc == 0).then_some(out)
 }
 
 /// What a scalar counts for in the alias budget: one node per 64 bytes.
@@ -727,8 +839,20 @@ fn key_text(text: String, plain: bool, tag: TagKind) -> String {
 /// The value of a scalar, given its style and explicit tag.
 fn scalar_value(text: String, plain: bool, tag: TagKind, pos: Pos) -> Result<Value, YamlError> {
     let typed = match tag {
-        TagKind::Str | TagKind::NonSpecific => return Ok(Value::Str(text)),
-        TagKind::None | TagKind::Merge => {
+        TagKind::Str | TagKind::NonSpecific | TagKind::Timestamp => return Ok(Value::Str(text)),
+        TagKind::Binary => {
+            return match base64_decode(&text).map(String::from_utf8) {
+                Some(Ok(s)) => Ok(Value::Str(s)),
+                Some(Err(_)) => Err(YamlError::at(
+                    "this !!binary value decodes to bytes that are not UTF-8 text",
+                    pos,
+                )
+                .hint("Helm values are text: put binary data in a Secret or ConfigMap's binaryData instead")),
+                None => Err(YamlError::at("this !!binary value is not base64", pos)
+                    .hint("fix the base64, or remove the !!binary tag to keep the text")),
+            };
+        }
+        TagKind::None | TagKind::Merge | TagKind::Literal => {
             return Ok(if plain {
                 resolve_typed(&text).unwrap_or(Value::Str(text))
             } else {
@@ -1055,7 +1179,7 @@ mod tests {
     fn tags() {
         let n = one(concat!(
             "a: !!str 5\nb: !!int \"12\"\nc: !!float 1\nd: !!bool yes\ne: !!null ~\n",
-            "f: !!map {x: 1}\ng: !!seq [1]\nh: !custom 5\ni: ! 5\nj: !!binary aGk=\n",
+            "f: !!map {x: 1}\ng: !!seq [1]\nh: !literal '{{ x }}'\ni: ! 5\nj: !!binary aGk=\n",
             "k: !<tag:yaml.org,2002:int> 0x10\nl: !!str\n",
         ));
         assert_eq!(n.get("a").unwrap().value, Value::Str("5".into()));
@@ -1065,13 +1189,15 @@ mod tests {
         assert_eq!(n.get("e").unwrap().value, Value::Null);
         assert_eq!(n.get_path("f.x").unwrap().value, Value::Int(1));
         assert_eq!(n.get_path("g.0").unwrap().value, Value::Int(1));
-        assert_eq!(
-            n.get("h").unwrap().value,
-            Value::Int(5),
-            "unknown tags are ignored"
-        );
+        let h = n.get("h").unwrap();
+        assert_eq!(h.value, Value::Str("{{ x }}".into()));
+        assert!(h.via.is_literal(), "!literal marks the node");
         assert_eq!(n.get("i").unwrap().value, Value::Str("5".into()));
-        assert_eq!(n.get("j").unwrap().value, Value::Str("aGk=".into()));
+        assert_eq!(
+            n.get("j").unwrap().value,
+            Value::Str("hi".into()),
+            "!!binary reads as the text it encodes, as in yaml.v2"
+        );
         assert_eq!(n.get("k").unwrap().value, Value::Int(16));
         assert_eq!(n.get("l").unwrap().value, Value::Str("".into()));
 
@@ -1084,6 +1210,7 @@ mod tests {
             ("a: !!map x\n", "the tag !!map cannot be used on a scalar"),
             ("a: !!seq {}\n", "the tag !!seq cannot be used on a map"),
             ("a: !!str [1]\n", "the tag !!str cannot be used on a list"),
+            ("a: !!binary a!b=\n", "this !!binary value is not base64"),
         ] {
             let e = err(doc);
             assert_eq!(e.message, msg, "{doc:?}");
@@ -1091,6 +1218,24 @@ mod tests {
             let col = doc.trim_end().rfind(' ').map_or(0, |i| i + 2);
             assert_eq!((e.line, e.col as usize), (1, col), "{doc:?}");
         }
+        // Unknown tags are refused, not dropped: named, at their node.
+        for (doc, tag) in [
+            ("a: !vault secret/db\n", "`!vault`"),
+            ("a: !!set {x: null}\n", "`!!set`"),
+            ("a: !Ref [x]\n", "`!Ref`"),
+        ] {
+            let e = err(doc);
+            assert!(e.message.contains(tag), "{doc:?}: {e:?}");
+            assert_eq!(e.line, 1, "{doc:?}");
+        }
+        // A !literal map marks everything below it.
+        let n = one("rules: !literal\n  - alert: X\n    expr: up == 0\n");
+        assert!(n.get_path("rules.0.alert").unwrap().via.is_literal());
+        // Quoted keys are literal, plain ones are not.
+        let n = one("\"c++\": 1\nd+: [1]\n");
+        let m = n.as_map().unwrap();
+        assert!(m.get("c++").unwrap().literal_key);
+        assert!(!m.get("d+").unwrap().literal_key);
     }
 
     #[test]

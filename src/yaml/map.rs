@@ -278,10 +278,7 @@ mod tests {
     use crate::yaml::node::{Node, Pos, Value};
 
     fn entry(i: i64) -> Entry {
-        Entry {
-            key_pos: Pos::GENERATED,
-            node: Node::new(Value::Int(i), Pos::GENERATED),
-        }
+        Entry::new(Pos::GENERATED, Node::new(Value::Int(i), Pos::GENERATED))
     }
 
     fn int(m: &Map, k: &str) -> Option<i64> {

@@ -42,6 +42,19 @@ pub use super::map::Map;
 pub struct Entry {
     pub key_pos: Pos,
     pub node: Node,
+    /// The key was quoted in its layer: `"c++"` is the key `c++`, never the
+    /// append operator on `c+` (see [`crate::merge`]).
+    pub literal_key: bool,
+}
+
+impl Entry {
+    pub fn new(key_pos: Pos, node: Node) -> Entry {
+        Entry {
+            key_pos,
+            node,
+            literal_key: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +79,12 @@ pub struct Via(pub u32);
 impl Via {
     /// Not templated from another value.
     pub const NONE: Via = Via(0);
+    /// Tagged `!literal` in its layer: kept verbatim, never templated.
+    pub const LITERAL: Via = Via(u32::MAX);
+
+    pub fn is_literal(self) -> bool {
+        self == Via::LITERAL
+    }
 }
 
 /// Where a value was set and, when it came through a template that is

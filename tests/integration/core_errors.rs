@@ -230,13 +230,32 @@ fn undefined_template_variable_names_file_and_line() {
 }
 
 #[test]
-fn helm_template_text_suggests_raw() {
+fn helm_template_text_is_kept_and_a_mix_suggests_raw() {
     let r = repo();
     r.write(
         "environments/stage/apps/api.yaml",
         "app:\n  values:\n    name: \"{{ .Release.Name }}\"\n",
     );
-    fails(&r, 1, &["{% raw %}"]);
+    r.run(&["render", "stage"]).code(0);
+    assert!(
+        r.read("deploy/stage/values/api.yaml")
+            .contains("name: '{{ .Release.Name }}'"),
+        "Helm's text reaches Helm"
+    );
+    let r = repo();
+    r.write(
+        "environments/stage/apps/api.yaml",
+        "app:\n  values:\n    name: \"{{ app.name }}-{{ .Release.Name }}\"\n",
+    );
+    fails(
+        &r,
+        1,
+        &[
+            "mixes a nexus expression (`{{ app.name }}`) with template text nexus keeps as written (`{{ .Release.Name }}`)",
+            "`{% raw %}{{ .Release.Name }}{% endraw %}`",
+            "environments/stage/apps/api.yaml:3:11",
+        ],
+    );
 }
 
 #[test]
@@ -244,7 +263,7 @@ fn runaway_template_is_stopped() {
     let r = repo();
     r.write(
         "environments/stage/apps/api.yaml",
-        "app:\n  values:\n    x: \"{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\"\n",
+        "app:\n  values:\n    x: \"{{ app.name }}{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\"\n",
     );
     fails(&r, 2, &["environments/stage/apps/api.yaml:3:8", "budget"]);
 }

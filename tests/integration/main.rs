@@ -23,5 +23,6 @@ mod lint_util;
 mod perf_paths;
 mod plan;
 mod shipped;
+mod templating;
 mod util;
 mod validate;

@@ -1,12 +1,16 @@
 //! Templating of merged layers with minijinja (README: Templating).
 //!
-//! Every string leaf of `vars`, `argocd`, `projects` and `app` that contains
-//! template syntax is rendered. A string that is exactly one expression
-//! (`"{{ vars.replicas }}"`) keeps the expression's type. Undefined values
-//! are errors (strict mode) that name the file and line of the string.
-//! Templates cannot read files or the environment (no loader is set, no such
-//! functions exist) and run on a fuel budget, so a runaway loop ends in an
-//! error instead of a hang.
+//! Every string leaf of `vars`, `argocd`, `projects` and `app` that holds a
+//! nexus expression is rendered ([`classify`] decides: other people's
+//! template text, Helm's or Prometheus', is kept verbatim). A string that
+//! is exactly one expression (`"{{ vars.replicas }}"`) keeps the
+//! expression's type. Undefined values are errors (strict mode) that name
+//! the file and line of the string. Templates cannot read files or the
+//! environment (no loader is set, no such functions exist) and run on a
+//! fuel budget, so a runaway loop ends in an error instead of a hang.
+//! Nodes tagged `!literal` are never rendered.
+
+pub mod classify;
 
 use minijinja::value::{Value as JValue, ValueKind};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
@@ -70,20 +74,19 @@ impl Default for Templater {
     }
 }
 
-/// Does this string need rendering at all?
+/// Could this string hold template text (`{{` or `{%`)? `{#` is text.
 pub fn has_template(s: &str) -> bool {
     // One pass over the bytes: asked of every string of every merged app.
     s.as_bytes()
         .windows(2)
-        .any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
+        .any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%'))
 }
 
 /// If `s` is exactly one `{{ expression }}`, the expression.
 fn single_expression(s: &str) -> Option<&str> {
     let t = s.trim();
     let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
-    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") || inner.contains("{#")
-    {
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
         return None;
     }
     let inner = inner.strip_prefix('-').unwrap_or(inner);
@@ -108,7 +111,7 @@ enum Substituted {
 /// into text) returns None,
 /// and minijinja renders the string, errors included.
 fn substitute(s: &str, ctx: &JValue) -> Option<Substituted> {
-    if s.contains("{%") || s.contains("{#") {
+    if s.contains("{%") {
         return None;
     }
     if let Some(expr) = single_expression(s) {
@@ -181,34 +184,6 @@ fn is_keyword(name: &str) -> bool {
     )
 }
 
-/// Does this look like Helm's own Go template text?
-fn looks_like_go_template(s: &str) -> bool {
-    let mut rest = s;
-    while let Some(i) = rest.find("{{") {
-        let after = rest[i + 2..].trim_start_matches('-').trim_start();
-        if after.starts_with('.')
-            || after.starts_with('$')
-            || [
-                "include ",
-                "template ",
-                "tpl ",
-                "toYaml ",
-                "if .",
-                "range ",
-                "with ",
-                "end",
-                "default ",
-            ]
-            .iter()
-            .any(|p| after.starts_with(p))
-        {
-            return true;
-        }
-        rest = &rest[i + 2..];
-    }
-    false
-}
-
 impl Templater {
     pub fn new() -> Templater {
         let mut env = Environment::new();
@@ -252,7 +227,7 @@ impl Templater {
                 "the template produced more than the limit of {MAX_OUTPUT} bytes"
             ))),
             Ok(v) => Ok(v),
-            Err(e) => Err(classify(e, s)),
+            Err(e) => Err(template_error(e, s)),
         }
     }
 
@@ -281,7 +256,7 @@ impl Templater {
                 .map(|v| from_jinja(&v, pos)),
             None => self
                 .env
-                .template_from_str(s)
+                .template_from_str(&classify::escape_comments(s))
                 .and_then(|t| render_capped(&t, ctx))
                 .map(Value::Str),
         }
@@ -368,12 +343,13 @@ impl Templater {
                 let mut path = format!("vars.{key}");
                 let mut var_issues = Vec::new();
                 self.render_tree(&mut node, &lookup, &mut path, &mut var_issues)?;
-                if !var_issues.is_empty() {
-                    if scope.app.is_some() {
-                        issues.extend(var_issues);
-                    } else {
-                        failed.push(key.clone());
-                    }
+                let errors = var_issues
+                    .iter()
+                    .any(|d| d.severity == crate::error::Severity::Error);
+                if scope.app.is_some() {
+                    issues.extend(var_issues);
+                } else if errors {
+                    failed.push(key.clone());
                 }
             }
             if let Some(e) = vm.get_mut(key) {
@@ -395,6 +371,9 @@ impl Templater {
         path: &mut String,
         issues: &mut Vec<Diagnostic>,
     ) -> Result<(), Error> {
+        if node.via.is_literal() {
+            return Ok(()); // `!literal`: kept verbatim, whole subtree
+        }
         match &mut node.value {
             Value::Str(s) if has_template(s) => {
                 if let Some(var) = lookup.var(s) {
@@ -405,6 +384,61 @@ impl Templater {
                     };
                     *node = value;
                     return Ok(());
+                }
+                // `{{ path }}`s that all resolve in the context are nexus's
+                // (the context holds only env, app and vars): substituted
+                // without classifying or compiling anything.
+                match substitute(s, lookup.ctx) {
+                    Some(Substituted::Typed(v)) => {
+                        node.value = from_jinja(&v, node.pos);
+                        return Ok(());
+                    }
+                    Some(Substituted::Text(t)) if t.len() <= MAX_OUTPUT => {
+                        node.value = Value::Str(t);
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                match classify::classify(&self.env, s) {
+                    classify::Class::Nexus { .. } => {}
+                    classify::Class::Foreign(near) => {
+                        for (written, meant) in near {
+                            issues.push(
+                                Diagnostic::warning(format!(
+                                    "`{written}` is kept as written: it is not a nexus expression"
+                                ))
+                                .with_kind(Kind::Template)
+                                .at(node.pos)
+                                .with_path(path.clone())
+                                .with_hint(format!("did you mean `{meant}`? (nexus renders only expressions on `env`, `app` and `vars`)")),
+                            );
+                        }
+                        return Ok(());
+                    }
+                    classify::Class::Mixed { nexus, foreign } => {
+                        let shown = |t: &str| {
+                            if path.split('.').any(crate::secrets::is_secret_key) {
+                                crate::secrets::MASK.to_string()
+                            } else {
+                                crate::secrets::shorten(t)
+                            }
+                        };
+                        issues.push(
+                            Diagnostic::error(format!(
+                                "this string mixes a nexus expression (`{}`) with template text nexus keeps as written (`{}`)",
+                                shown(nexus),
+                                shown(foreign)
+                            ))
+                            .with_kind(Kind::Template)
+                            .at(node.pos)
+                            .with_path(path.clone())
+                            .with_hint(format!(
+                                "wrap the part that is not nexus's in raw markers: `{{% raw %}}{}{{% endraw %}}`",
+                                shown(foreign)
+                            )),
+                        );
+                        return Ok(());
+                    }
                 }
                 match self.render_string(s, node.pos, lookup.ctx) {
                     Ok(v) => node.value = v,
@@ -417,6 +451,7 @@ impl Templater {
                         };
                         match e {
                             TemplateError::Finding(msg, hint) => {
+                                let hint = lookup.near_var(&self.env, s).or(hint);
                                 let mut d = Diagnostic::error(msg)
                                     .with_kind(Kind::Template)
                                     .at(node.pos)
@@ -510,6 +545,22 @@ struct Lookup<'a> {
 }
 
 impl Lookup<'_> {
+    /// For a template that reads a var nobody defined: the defined var
+    /// closest to it (`vars.ownr` -> `vars.owner`), as a hint.
+    fn near_var(&self, env: &Environment<'_>, s: &str) -> Option<String> {
+        let vars = self.vars?;
+        classify::vars_used(env, s).into_iter().find_map(|path| {
+            let name = path.strip_prefix("vars.")?.split('.').next()?;
+            if vars.contains_key(name) {
+                return None;
+            }
+            let close = crate::error::did_you_mean(name, vars.keys().map(String::as_str))?;
+            Some(format!(
+                "`vars.{name}` is not defined here; did you mean `vars.{close}`?"
+            ))
+        })
+    }
+
     /// The var node a string that is exactly `{{ vars.a.b }}` stands for,
     /// when it is defined and holds no template itself.
     fn var(&self, s: &str) -> Option<&Node> {
@@ -572,7 +623,7 @@ impl TemplateError {
     }
 }
 
-fn classify(e: minijinja::Error, src: &str) -> TemplateError {
+fn template_error(e: minijinja::Error, src: &str) -> TemplateError {
     let detail = e.detail().unwrap_or("").to_string();
     if e.kind() == ErrorKind::OutOfFuel {
         return TemplateError::Fatal(format!(
@@ -589,18 +640,13 @@ fn classify(e: minijinja::Error, src: &str) -> TemplateError {
             crate::secrets::shorten(src)
         ));
     }
-    let go_hint = looks_like_go_template(src).then(|| {
-        "this looks like Helm's own template text; wrap it in {% raw %}...{% endraw %} so nexus passes it through".to_string()
-    });
     let what = match e.kind() {
         ErrorKind::UndefinedError => {
             let msg = format!(
                 "undefined variable in template `{}`",
                 crate::secrets::shorten(src)
             );
-            let hint = go_hint.unwrap_or_else(|| {
-                "the context has `env.name`, `env.path`, `env.leaf`, `app.name` and `vars.*`; define the variable under `vars:` or fix its name".to_string()
-            });
+            let hint = "the context has `env.name`, `env.slug`, `env.path`, `env.leaf`, `app.name` and `vars.*`; define the variable under `vars:` or fix its name".to_string();
             return TemplateError::Finding(msg, Some(hint));
         }
         ErrorKind::SyntaxError => "template syntax error",
@@ -611,7 +657,7 @@ fn classify(e: minijinja::Error, src: &str) -> TemplateError {
         msg.push_str(": ");
         msg.push_str(&detail);
     }
-    TemplateError::Finding(msg, go_hint)
+    TemplateError::Finding(msg, None)
 }
 
 /// Convert a minijinja value (the result of a single expression) to a node.
@@ -641,10 +687,7 @@ pub fn from_jinja(v: &JValue, pos: Pos) -> Value {
                     let item = v.get_item(&k).unwrap_or_default();
                     m.insert(
                         k.to_string(),
-                        Entry {
-                            key_pos: pos,
-                            node: Node::new(from_jinja(&item, pos), pos),
-                        },
+                        Entry::new(pos, Node::new(from_jinja(&item, pos), pos)),
                     );
                 }
             }
@@ -699,6 +742,7 @@ mod tests {
             "x-{{ vars.replicas }}-{{env.leaf}}\n",
             "a }} b {{ app.name }} c }}}",
             "no template at all",
+            "{{ app.name }} {# a hash, not a comment #}",
         ] {
             let fast = match substitute(s, &ctx) {
                 Some(Substituted::Typed(v)) => from_jinja(&v, Pos::GENERATED),
@@ -716,7 +760,6 @@ mod tests {
             "{{ env }}-x",
             "{{ vars.on }}-x",
             "{% if true %}x{% endif %}{{ app.name }}",
-            "{{ app.name }} {# note #}",
             "{{ true }}",
             "{{ app.name }",
         ] {
@@ -765,14 +808,24 @@ mod tests {
     }
 
     #[test]
-    fn helm_text_gets_a_raw_hint_and_raw_passes_through() {
-        match render("{{ .Release.Name }}-db") {
-            Err(TemplateError::Finding(_, Some(h))) => assert!(h.contains("{% raw %}"), "{h}"),
-            other => panic!("{other:?}"),
-        }
+    fn helm_text_is_kept_and_raw_passes_through() {
+        let t = Templater::new();
+        assert_eq!(
+            classify::classify(t.env(), "{{ .Release.Name }}-db"),
+            classify::Class::Foreign(vec![])
+        );
         assert_eq!(
             render("{% raw %}{{ .Release.Name }}{% endraw %}-db"),
             Ok(Value::Str("{{ .Release.Name }}-db".into()))
+        );
+        // `{#` is text, in the fast way and in minijinja's.
+        assert_eq!(
+            render("{{ app.name }}: n=${#arr[@]}; m=x#}y"),
+            Ok(Value::Str("api: n=${#arr[@]}; m=x#}y".into()))
+        );
+        assert_eq!(
+            render("{% if true %}{{ app.name }}{% endif %} n=${#a} #}"),
+            Ok(Value::Str("api n=${#a} #}".into()))
         );
     }
 
