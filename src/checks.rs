@@ -62,6 +62,10 @@ pub fn run_with_context(
     for r in renders {
         report.findings.extend(r.findings.iter().cloned());
     }
+    // How Helm reads the layers: once per file, whatever uses it.
+    for layer in project.layers.all() {
+        report.findings.extend(layer.warnings.iter().cloned());
+    }
     if opts.validate {
         report
             .findings

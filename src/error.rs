@@ -51,6 +51,9 @@ pub enum Kind {
     Input,
     /// A map replaced by a scalar or the reverse while merging layers.
     Merge,
+    /// YAML that Helm reads differently from how it looks (a plain key
+    /// `on:` is the key `true`).
+    Yaml,
     /// A string that could not be templated.
     Template,
     /// A layer, Helm values or a rendered object against its JSON Schema.
@@ -69,6 +72,7 @@ impl Kind {
         match self {
             Kind::Input => None,
             Kind::Merge => Some("MERGE"),
+            Kind::Yaml => Some("YAML"),
             Kind::Template => Some("TEMPLATE"),
             Kind::Schema => Some("SCHEMA"),
             Kind::Stale => Some("STALE"),

@@ -4,13 +4,15 @@
 //! Each function takes arbitrary bytes and must return normally: errors are
 //! fine, panics, hangs and memory blow-ups are bugs. They also check a few
 //! properties the fuzzer cannot see otherwise, such as "every file nexus
-//! writes parses back as YAML" — a failed check panics, which the fuzzer
-//! reports as a crash.
+//! writes reads back as exactly the values it was written from": a failed
+//! check panics, which the fuzzer reports as a crash.
 
 use crate::layer;
 use crate::merge::Merger;
+use crate::model::{AppSpec, OutputKind};
 use crate::project::{Options, Project};
 use crate::source::{Files, MemSource};
+use crate::yaml::emit;
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{FileId, Node, Pos};
 
@@ -78,13 +80,35 @@ pub fn render(data: &[u8]) {
     if project.load_layers(&refs).is_err() {
         return;
     }
-    let Ok(renders) = project.render_all(&refs) else {
-        return;
+    let renders = match project.render_all(&refs) {
+        Ok(r) => r,
+        Err(e) => {
+            // The writer's own check refused a file: a writer bug.
+            let text = e.to_string();
+            assert!(!text.contains("reads back differently"), "{text}");
+            return;
+        }
     };
     for r in &renders {
         for o in &r.outputs {
             if let Err(e) = load::parse_all(&o.text, FileId(u32::MAX), &Limits::default()) {
                 panic!("{} does not parse back: {e}\n{}", o.path, o.text);
+            }
+            // Every file reads back as exactly what was written: a values
+            // file as the app's merged values, the rest as their object.
+            let want = match (o.kind, o.app.as_deref()) {
+                (OutputKind::Values, Some(app)) => {
+                    r.apps.iter().find(|a| a.name == app).map(AppSpec::values)
+                }
+                _ => Some(&o.object),
+            };
+            if let Some(want) = want {
+                assert!(
+                    emit::reads_back_exactly(want, &o.text),
+                    "{} does not read back as written:\n{}",
+                    o.path,
+                    o.text
+                );
             }
         }
     }

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::error::{Diagnostic, Error, did_you_mean};
+use crate::error::{Diagnostic, Error, Kind, did_you_mean};
 use crate::source::{Files, Source, join_rel, parent_rel, read_text};
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{FileId, Node, Pos, Value};
@@ -26,6 +26,9 @@ pub struct Layer {
     /// Included files, resolved to repository-relative paths, with the
     /// position of each entry.
     pub includes: Vec<(String, Pos)>,
+    /// How Helm reads parts of the file differently from how they look
+    /// (`YAML` warnings: a plain key `on:` is the key `true`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The layer schema, shipped for editors and compiled into the binary. The
@@ -246,7 +249,7 @@ pub fn load(
     };
     let text: Arc<str> = Arc::from(text);
     let file = files.add(rel.to_string(), text.clone());
-    let parsed = load::parse_one(&text, file, limits).map_err(|e| {
+    let (parsed, yaml_warnings) = load::parse_one_noting(&text, file, limits).map_err(|e| {
         let mut d = Diagnostic::error(format!("{rel}: {}", e.message))
             .at(Pos::new(file, e.line.max(1), e.col.max(1)))
             .in_file(rel);
@@ -280,11 +283,24 @@ pub fn load(
     if !problems.is_empty() {
         return Err(Error::many(problems));
     }
+    let warnings = yaml_warnings
+        .into_iter()
+        .map(|w| {
+            let d = Diagnostic::warning(w.message)
+                .with_kind(Kind::Yaml)
+                .at(Pos::new(file, w.line, w.col));
+            match w.hint {
+                Some(h) => d.with_hint(h),
+                None => d,
+            }
+        })
+        .collect();
     Ok(Some(Layer {
         file,
         path: rel.to_string(),
         root,
         includes,
+        warnings,
     }))
 }
 

@@ -323,7 +323,7 @@ impl Project {
             )?];
             // Only a chart reads a values file.
             if app.chart.is_some() {
-                out.push(render::values(app, env));
+                out.push(render::values(app, env)?);
             }
             out.extend(render::manifests(app, env)?);
             Ok(out)

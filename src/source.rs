@@ -391,7 +391,7 @@ impl Files {
     /// answer every consumer (validate, lint, explain, plan) gives.
     pub fn trace(&self, node: &Node) -> Trace {
         let via = match node.via.0 {
-            0 | u32::MAX => None,
+            n if n == Via::NONE.0 || n == Via::LITERAL.0 || n == Via::BINARY.0 => None,
             n => {
                 let vias = self.inner.vias.read().unwrap_or_else(|e| e.into_inner());
                 vias.get(n as usize - 1).copied()

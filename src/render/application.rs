@@ -217,13 +217,13 @@ pub fn application(
         Some(object) => object,
         None => application_from_template(app, application, env, tpl, &what)?,
     };
-    Ok(finish(
+    finish(
         env,
         format!("{}/apps/{}.yaml", env.name, app.name),
         OutputKind::Application,
         Some(&app.name),
         object,
-    ))
+    )
 }
 
 /// The Application through `templates/application.yaml.j2`.

@@ -55,13 +55,13 @@ pub fn app_project(
         ctx,
         &format!("the AppProject `{name}` in `{}`", env.name),
     )?;
-    Ok(finish(
+    finish(
         env,
         format!("{}/projects/{name}.yaml", env.name),
         OutputKind::AppProject,
         None,
         object,
-    ))
+    )
 }
 
 /// The name of an environment's root Application.
@@ -128,11 +128,11 @@ pub fn root(
         ctx,
         &format!("the root Application in `{}`", env.name),
     )?;
-    Ok(finish(
+    finish(
         env,
         format!("{}/root.yaml", env.name),
         OutputKind::Root,
         None,
         object,
-    ))
+    )
 }

@@ -79,37 +79,55 @@ impl Paths<'_> {
     }
 }
 
+/// The text of a file for `node`: the header, then the YAML, which must
+/// read back as `node` (see [`emit::reads_back`]); a writer bug never
+/// reaches a committed file.
+fn write_file(env: &EnvInfo, path: &str, node: &Node) -> Result<String, Error> {
+    let mut text = header(&env.name);
+    emit::write(node, &mut text);
+    if emit::reads_back(node, &text) {
+        Ok(text)
+    } else {
+        Err(Error::from(
+            Diagnostic::error(format!(
+                "nexus would write deploy/{path} so that it reads back differently (a bug in nexus's YAML writer); nothing was written"
+            ))
+            .in_file(format!("deploy/{path}"))
+            .with_hint("please report it with the value that triggered it; `nexus explain` shows the merged values"),
+        ))
+    }
+}
+
 fn finish(
     env: &EnvInfo,
     path: String,
     kind: OutputKind,
     app: Option<&str>,
     object: Node,
-) -> Output {
-    let mut text = header(&env.name);
-    emit::write(&object, &mut text);
-    Output {
+) -> Result<Output, Error> {
+    let text = write_file(env, &path, &object)?;
+    Ok(Output {
         path,
         kind,
         app: app.map(str::to_string),
         object,
         text,
-    }
+    })
 }
 
 /// The values file of one app. Its `object` is left null: the values are
 /// [`AppSpec::values`], and a third copy of every app's values tree was a
 /// sixth of the memory of a large render.
-pub fn values(app: &AppSpec, env: &EnvInfo) -> Output {
-    let mut text = header(&env.name);
-    emit::write(app.values(), &mut text);
-    Output {
-        path: format!("{}/values/{}.yaml", env.name, app.name),
+pub fn values(app: &AppSpec, env: &EnvInfo) -> Result<Output, Error> {
+    let path = format!("{}/values/{}.yaml", env.name, app.name);
+    let text = write_file(env, &path, app.values())?;
+    Ok(Output {
+        path,
         kind: OutputKind::Values,
         app: Some(app.name.clone()),
         object: Node::null(Pos::GENERATED),
         text,
-    }
+    })
 }
 
 /// One file per object of `app.manifests`, named `<kind>-<name>.yaml`.
@@ -164,13 +182,16 @@ pub fn manifests(app: &AppSpec, env: &EnvInfo) -> Result<Vec<Output>, Error> {
             continue;
         }
         seen.insert(file.clone(), obj.pos);
-        out.push(finish(
+        match finish(
             env,
             format!("{}/manifests/{}/{file}.yaml", env.name, app.name),
             OutputKind::Manifest,
             Some(&app.name),
             obj.clone(),
-        ));
+        ) {
+            Ok(o) => out.push(o),
+            Err(e) => problems.extend(e.diagnostics),
+        }
     }
     if !problems.is_empty() {
         return Err(Error::many(problems));

@@ -378,10 +378,13 @@ impl Templater {
             Value::Str(s) if has_template(s) => {
                 if let Some(var) = lookup.var(s) {
                     let mut value = var.clone();
-                    value.via = match &self.files {
-                        Some(files) => files.record_via(node.pos),
-                        None => Via::NONE,
-                    };
+                    // A `!!binary` value stays one (its tag is its meaning).
+                    if value.via != Via::BINARY {
+                        value.via = match &self.files {
+                            Some(files) => files.record_via(node.pos),
+                            None => Via::NONE,
+                        };
+                    }
                     *node = value;
                     return Ok(());
                 }

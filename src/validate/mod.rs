@@ -247,6 +247,22 @@ fn check_outputs(
         .unwrap_or_else(|| "environments/base.yaml".to_string());
     let own_file = app.map_or(env_file.as_str(), |a| a.own_file.as_str());
     let in_own = |p: Option<Trace>| p.filter(|t| inputs.files.path(t.set.file) == own_file);
+    if let Some(a) = app {
+        not_json(a.values(), "app.values", &mut |path, node| {
+            out.push(
+                Diagnostic::error(format!(
+                    "`{}` is `{}`, which Helm cannot read: values become JSON, which has no infinity or NaN",
+                    path.trim_start_matches("app.values."),
+                    crate::yaml::emit::to_string(node).trim_end()
+                ))
+                .with_kind(Kind::Schema)
+                .for_app(env, Some(&a.name))
+                .with_path(path.to_string())
+                .at_trace(inputs.files.trace(node))
+                .with_hint("quote it to pass the text (`\".inf\"`), or use a large finite number"),
+            );
+        });
+    }
     if let Some(a) = app
         && let Some(schema) = set.values_for(a)
     {
@@ -340,6 +356,25 @@ fn check_outputs(
 
 /// A pointer prefix in a generated object and the layer path it comes from.
 type Rule = (Cow<'static, str>, Cow<'static, str>);
+
+/// Every `.inf`, `-.inf` or `.nan` below `node`: Helm reads values through
+/// JSON, which cannot hold them, and refuses the whole file.
+fn not_json(node: &Node, path: &str, found: &mut impl FnMut(&str, &Node)) {
+    match &node.value {
+        crate::yaml::node::Value::Float(f) if !f.is_finite() => found(path, node),
+        crate::yaml::node::Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                not_json(item, &format!("{path}.{i}"), found);
+            }
+        }
+        crate::yaml::node::Value::Map(m) => {
+            for (k, e) in m.iter() {
+                not_json(&e.node, &format!("{path}.{k}"), found);
+            }
+        }
+        _ => {}
+    }
+}
 
 /// Maps a pointer into a generated object (Application, AppProject, root)
 /// to the layer value it was made from.

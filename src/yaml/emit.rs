@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::load::{is_yaml_float, resolve_typed};
-use super::node::{Map, Node, Value};
+use super::node::{Map, Node, Value, Via};
 
 /// Keys whose written form is longer than this (in bytes) are written as
 /// explicit `? key` entries: YAML limits implicit keys to 1024 characters.
@@ -36,7 +36,62 @@ pub fn write(node: &Node, out: &mut String) {
     match &node.value {
         Value::Map(m) if !m.is_empty() => write_map(m, 0, false, out),
         Value::Seq(s) if !s.is_empty() => write_seq(s, 0, false, out),
-        v => write_scalar(v, 2, out),
+        _ => write_scalar(node, 2, out),
+    }
+}
+
+/// Does the document written for `node` read back (through nexus's own
+/// loader, which reads YAML as Helm does) as exactly `node`'s values?
+/// Asked before a file is written. Only documents holding a multi-line
+/// string are read back: those are the ones whose writing has several
+/// shapes (literal blocks, escapes); the rest are covered by the writer's
+/// tests, and reading back every file would double the cost of a render.
+pub fn reads_back(node: &Node, text: &str) -> bool {
+    fn multi_line(n: &Node) -> bool {
+        match &n.value {
+            Value::Str(s) => s.contains(['\n', '\r']),
+            Value::Seq(items) => items.iter().any(multi_line),
+            Value::Map(m) => m
+                .iter()
+                .any(|(k, e)| k.contains(['\n', '\r']) || multi_line(&e.node)),
+            _ => false,
+        }
+    }
+    !multi_line(node) || reads_back_exactly(node, text)
+}
+
+/// Does `text` read back (through nexus's loader) as exactly `node`'s
+/// values, whatever they hold? [`reads_back`] asks this for documents with
+/// multi-line strings; the fuzzer asks it for every file.
+pub fn reads_back_exactly(node: &Node, text: &str) -> bool {
+    let limits = super::load::Limits {
+        max_depth: usize::MAX,
+        max_alias_nodes: usize::MAX,
+    };
+    match super::load::parse_one(text, super::node::FileId(u32::MAX), &limits) {
+        Ok(Some(back)) => same_values(node, &back),
+        Ok(None) => matches!(&node.value, Value::Map(m) if m.is_empty()),
+        Err(_) => false,
+    }
+}
+
+/// The same values (positions aside; `!!binary` marks included), floats
+/// compared by bits so `-0.0` and NaN count.
+pub fn same_values(a: &Node, b: &Node) -> bool {
+    if (a.via == Via::BINARY) != (b.via == Via::BINARY) {
+        return false;
+    }
+    match (&a.value, &b.value) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || x == y,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_values(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, e)| y.get(k).is_some_and(|f| same_values(&e.node, &f.node)))
+        }
+        (x, y) => x == y,
     }
 }
 
@@ -206,15 +261,19 @@ fn write_double_quoted(s: &str, out: &mut String) {
 }
 
 /// Whether a multi-line string can be a literal block (`|`) and read back
-/// identically: nothing but printable characters and tabs, a first line
-/// that is not empty and does not start with whitespace (which would need an
-/// indentation indicator), and no line ending in whitespace.
+/// identically by yaml.v2 and YAML 1.2 readers: nothing but printable
+/// characters and tabs, a first line that has content and does not start
+/// with whitespace (the first content line fixes the block's indentation:
+/// an empty first line followed by `  x`, or a first line starting with a
+/// space or tab, would need an indentation indicator, and yaml.v2 refuses
+/// a tab there), and no line ending in whitespace. Anything else is
+/// double-quoted.
 fn literal_ok(s: &str) -> bool {
     let body = s.trim_end_matches('\n');
     if !body.contains('\n') && body.len() == s.len() {
         return false; // not multi-line
     }
-    if body.is_empty() || body.starts_with([' ', '\t']) {
+    if body.is_empty() || body.starts_with(['\n', ' ', '\t']) {
         return false;
     }
     if s.chars().any(|c| c != '\n' && c != '\t' && needs_escape(c)) {
@@ -258,8 +317,8 @@ fn push_indent(n: usize, out: &mut String) {
 
 /// A scalar (or an empty map/list) followed by a newline. `indent` is where
 /// the lines of a literal block go.
-fn write_scalar(v: &Value, indent: usize, out: &mut String) {
-    match v {
+fn write_scalar(node: &Node, indent: usize, out: &mut String) {
+    match &node.value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
@@ -267,6 +326,10 @@ fn write_scalar(v: &Value, indent: usize, out: &mut String) {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => write_float(*f, out),
+        Value::Str(s) if node.via == Via::BINARY => {
+            out.push_str("!!binary ");
+            out.push_str(s);
+        }
         Value::Str(s) => {
             if !scalar_needs_quotes(s) {
                 out.push_str(s);
@@ -343,9 +406,9 @@ fn write_map(map: &Map, indent: usize, inline_first: bool, out: &mut String) {
                 out.push('\n');
                 write_seq(s, indent + 2, false, out);
             }
-            v => {
+            _ => {
                 out.push(' ');
-                write_scalar(v, indent + 2, out);
+                write_scalar(&e.node, indent + 2, out);
             }
         }
     }
@@ -362,7 +425,7 @@ fn write_seq(seq: &[Node], indent: usize, inline_first: bool, out: &mut String) 
         match &item.value {
             Value::Map(m) if !m.is_empty() => write_map(m, indent + 2, true, out),
             Value::Seq(s) if !s.is_empty() => write_seq(s, indent + 2, true, out),
-            v => write_scalar(v, indent + 2, out),
+            _ => write_scalar(item, indent + 2, out),
         }
     }
 }
@@ -630,6 +693,21 @@ mod tests {
         assert_eq!(to_string(&s("a\n\nb\n")), "|\n  a\n\n  b\n");
         assert_eq!(to_string(&s("  lead\nx")), "\"  lead\\nx\"\n");
         assert_eq!(to_string(&s("sp \nx")), "\"sp \\nx\"\n");
+    }
+
+    /// A `!!binary` value that is not text is written back tagged, so
+    /// Helm reads the same bytes; it reads back marked.
+    #[test]
+    fn binary_values_keep_their_tag() {
+        let mut bin = s("/+7/AA==");
+        bin.via = Via::BINARY;
+        let doc = map(vec![("keystore", bin), ("list", seq(vec![s("x")]))]);
+        let text = to_string(&doc);
+        assert_eq!(text, "keystore: !!binary /+7/AA==\nlist:\n  - x\n");
+        let back = load(&text);
+        assert_eq!(back.get("keystore").unwrap().via, Via::BINARY);
+        assert!(same(&doc, &back));
+        assert!(reads_back(&doc, &text));
     }
 
     #[test]
@@ -946,6 +1024,65 @@ spec:
             _ => seq((0..rng.below(4))
                 .map(|_| random_node(rng, depth + 1))
                 .collect()),
+        }
+    }
+
+    /// Multi-line text of every shape (empty lines, indentation after an
+    /// empty line, tabs, trailing spaces, `#`, `: `, unicode, long lines)
+    /// reads back as exactly the same string, as a value, a list item, a
+    /// key and a whole document.
+    #[test]
+    fn generated_multi_line_strings_round_trip() {
+        const LINES: &[&str] = &[
+            "",
+            "x",
+            "  x",
+            "\tx",
+            "x ",
+            "x\t",
+            "    -----BEGIN-----",
+            "a: b",
+            "# c",
+            "x #y",
+            "- item",
+            "? q",
+            "{a}",
+            "[b]",
+            "'q'",
+            "\"dq\"",
+            "é ünï",
+            "😀",
+            "...",
+            "---",
+            "  ",
+            "\t",
+            "key: |",
+            ">",
+            "|",
+            "%TAG",
+            "@x",
+            "`x`",
+            "a\\b",
+            "long long long long long long long long long long long long long long long long long long long long",
+        ];
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        for _ in 0..20_000 {
+            let n_lines = 1 + rng.below(5);
+            let mut text: String = (0..n_lines)
+                .map(|_| LINES[rng.below(LINES.len())])
+                .collect::<Vec<_>>()
+                .join("\n");
+            for _ in 0..rng.below(3) {
+                text.push('\n');
+            }
+            if rng.below(4) == 0 {
+                text.insert(0, '\n');
+            }
+            check_round_trip(&map(vec![("k", s(&text)), ("after", s("v"))]));
+            check_round_trip(&seq(vec![s(&text), s("after")]));
+            check_round_trip(&map(vec![(text.as_str(), s("v"))]));
+            check_round_trip(&map(vec![("outer", map(vec![("k", s(&text))]))]));
+            check_round_trip(&s(&text));
         }
     }
 

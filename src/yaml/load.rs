@@ -13,14 +13,15 @@
 //! [`Limits`]. Every node keeps the file, line and column it was written at,
 //! and syntax errors are rewritten with hints a person can act on.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 
-use indexmap::IndexMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::node::{Entry, FileId, Map, Node, Pos, Value, Via};
+use super::repair::Repair;
 
 /// Resource limits for one parse.
 #[derive(Clone, Debug)]
@@ -51,6 +52,9 @@ pub struct YamlError {
     pub line: u32,
     pub col: u32,
     pub hint: Option<String>,
+    /// How to change the text so yaml-rust2 reads it as yaml.v2 does, when
+    /// the error is one yaml.v2 does not make (see [`run_with_repairs`]).
+    repair: Option<Repair>,
 }
 
 impl YamlError {
@@ -60,6 +64,7 @@ impl YamlError {
             line,
             col,
             hint: None,
+            repair: None,
         }
     }
 
@@ -92,13 +97,60 @@ impl std::error::Error for YamlError {}
 /// One document. `Ok(None)` for an empty file / empty document / only comments.
 /// A stream with two or more non-empty documents is an error.
 pub fn parse_one(text: &str, file: FileId, limits: &Limits) -> Result<Option<Node>, YamlError> {
-    let mut docs = Loader::new(text, file, limits, true).run()?;
-    Ok(docs.pop())
+    parse_one_noting(text, file, limits).map(|(node, _)| node)
+}
+
+/// [`parse_one`], with the warnings about how Helm reads the text (a plain
+/// key such as `on:` that Helm reads as `true`).
+pub fn parse_one_noting(
+    text: &str,
+    file: FileId,
+    limits: &Limits,
+) -> Result<(Option<Node>, Vec<YamlError>), YamlError> {
+    let (mut docs, warnings) = run_with_repairs(text, file, limits, true)?;
+    Ok((docs.pop(), warnings))
 }
 
 /// Every document of a multi-document stream (`---`), empty ones skipped.
 pub fn parse_all(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Node>, YamlError> {
-    Loader::new(text, file, limits, false).run()
+    run_with_repairs(text, file, limits, false).map(|(docs, _)| docs)
+}
+
+/// Most repairs [`run_with_repairs`] makes to one file.
+const MAX_REPAIRS: usize = 64;
+
+/// Parse; where yaml-rust2 refuses text that Helm's yaml.v2 reads (a
+/// closing `]` at its key's column, a `#` right after a quoted string ...,
+/// see [`Repair`]), repair the text at the spot of the error in a way that
+/// changes nothing yaml.v2 reads and parse again. The first error is the
+/// one reported when the repairs do not help.
+fn run_with_repairs(
+    text: &str,
+    file: FileId,
+    limits: &Limits,
+    one: bool,
+) -> Result<(Vec<Node>, Vec<YamlError>), YamlError> {
+    let first = match Loader::new(text, file, limits, one).run() {
+        Ok(r) => return Ok(r),
+        Err(e) => e,
+    };
+    let Some(mut repair) = first.repair.clone() else {
+        return Err(first);
+    };
+    let mut fixed = text.to_string();
+    for _ in 0..MAX_REPAIRS {
+        if !repair.apply(&mut fixed) {
+            break;
+        }
+        match Loader::new(&fixed, file, limits, one).run() {
+            Ok(r) => return Ok(r),
+            Err(e) => match e.repair {
+                Some(next) => repair = next,
+                None => break,
+            },
+        }
+    }
+    Err(first)
 }
 
 /// How yaml.v2 reads a plain (unquoted, untagged) scalar.
@@ -304,8 +356,11 @@ impl TagKind {
             "float" => TagKind::Float,
             "bool" => TagKind::Bool,
             "null" => TagKind::Null,
-            "map" => TagKind::Map,
-            "seq" => TagKind::Seq,
+            // YAML 1.1's `!!set` (a map of nulls) and `!!omap`/`!!pairs`
+            // (lists of one-key maps) are read by yaml.v2 as the map or
+            // list they are written as.
+            "map" | "set" => TagKind::Map,
+            "seq" | "omap" | "pairs" => TagKind::Seq,
             "merge" => TagKind::Merge,
             "binary" => TagKind::Binary,
             "timestamp" => TagKind::Timestamp,
@@ -371,8 +426,9 @@ struct Anchored {
     node: Node,
     count: usize,
     height: usize,
-    /// The text to use when the alias is a map key (scalars only).
-    key_text: Option<String>,
+    /// The scalar as written (text, plain, tag), for an alias used as a
+    /// map key (scalars only).
+    key_source: Option<(String, bool, TagKind)>,
 }
 
 struct Loader<'a> {
@@ -386,6 +442,11 @@ struct Loader<'a> {
     /// The finished root of the current document and whether the document
     /// is empty (an implicit empty scalar).
     root: Option<(Node, bool)>,
+    /// How Helm reads things differently from how they look (plain keys).
+    warnings: Vec<YamlError>,
+    /// Byte offset of the start of each line, computed at the first block
+    /// scalar (the only thing that needs lines).
+    line_starts: OnceCell<Vec<usize>>,
 }
 
 impl<'a> Loader<'a> {
@@ -400,14 +461,54 @@ impl<'a> Loader<'a> {
             anchors: HashMap::new(),
             alias_nodes: 0,
             root: None,
+            warnings: Vec::new(),
+            line_starts: OnceCell::new(),
         }
+    }
+
+    /// 1-based line `n` of the text, without its line break.
+    fn line(&self, n: usize) -> Option<&'a str> {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get(n.checked_sub(1)?)?;
+        let end = starts.get(n).map_or(self.text.len(), |next| next - 1);
+        let line = self.text.get(start..end)?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
+    /// Whether the text ends inside the block scalar whose content starts
+    /// at 1-based line `first` with indentation `indent`, on a line with no
+    /// line break after it and at least `indent` spaces. yaml.v2 reads such
+    /// a last line without a line break (`a: |` then `  x` at the end of a
+    /// file without a final newline is `"x"`, and a last line of only the
+    /// indentation adds nothing); yaml-rust2 reads one break too many.
+    fn ends_in_block(&self, first: usize, indent: usize) -> bool {
+        if self.text.is_empty() || self.text.ends_with(['\n', '\r']) {
+            return false;
+        }
+        let spaces = |l: &str| l.len() - l.trim_start_matches(' ').len();
+        let mut n = first;
+        while let Some(line) = self.line(n) {
+            let last = self.line(n + 1).is_none();
+            if last {
+                return spaces(line) >= indent;
+            }
+            if !line.trim().is_empty() && spaces(line) < indent {
+                return false;
+            }
+            n += 1;
+        }
+        false
     }
 
     fn pos(&self, m: Marker) -> Pos {
         Pos::new(self.file, to_u32(m.line()), to_u32(m.col() + 1))
     }
 
-    fn run(mut self) -> Result<Vec<Node>, YamlError> {
+    fn run(mut self) -> Result<(Vec<Node>, Vec<YamlError>), YamlError> {
         let mut parser = Parser::new_from_str(self.text);
         let mut docs = Vec::new();
         let mut doc_start = Pos::new(self.file, 1, 1);
@@ -429,7 +530,8 @@ impl<'a> Loader<'a> {
                                 doc_start,
                             )
                             .hint(
-                                "this file must hold a single document; remove the `---` \
+                                "this file must hold a single document (Helm would read the \
+                                 first and drop the rest silently); remove the `---` \
                                  separator or move the extra document to its own file",
                             ));
                         }
@@ -455,7 +557,7 @@ impl<'a> Loader<'a> {
                 Event::Alias(id) => self.alias(id, mark)?,
             }
         }
-        Ok(docs)
+        Ok((docs, self.warnings))
     }
 
     /// Whether the innermost open collection is a map waiting for a key.
@@ -503,12 +605,36 @@ impl<'a> Loader<'a> {
                         node: Node::new(value, pos),
                         count: weight,
                         height: 0,
-                        key_text: Some(key_text(text.clone(), plain, tag)),
+                        key_source: Some((text.clone(), plain, tag)),
                     },
                 );
             }
             let literal = !plain || tag != TagKind::None;
-            return self.key(key_text(text, plain, tag), pos, merge, literal);
+            let key = if merge {
+                text
+            } else {
+                self.helm_key(text, plain, tag, pos)?
+            };
+            return self.key(key, pos, merge, literal);
+        }
+        let mut text = text;
+        if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded) {
+            // yaml-rust2 places a block scalar at its end: point at its
+            // `|`/`>` header, and read an empty one as yaml.v2 does.
+            if let Some((header, chomp)) = self.block_header(pos) {
+                if !text.is_empty() && text.bytes().all(|b| b == b'\n') {
+                    text = match chomp {
+                        '+' => "\n".repeat(self.blank_lines_after(header.line)),
+                        _ => String::new(),
+                    };
+                } else if chomp != '-'
+                    && text.ends_with('\n')
+                    && self.ends_in_block(mark.line(), mark.col())
+                {
+                    text.pop();
+                }
+                pos = header;
+            }
         }
         let empty_doc = text.is_empty() && plain && anchor == 0 && tag == TagKind::None;
         if text.is_empty() && plain {
@@ -517,8 +643,16 @@ impl<'a> Loader<'a> {
                 pos = k;
             }
         }
-        let key_text = (anchor != 0).then(|| key_text(text.clone(), plain, tag));
-        let value = scalar_value(text, plain, tag, pos).map_err(|mut e| {
+        let key_source = (anchor != 0).then(|| (text.clone(), plain, tag));
+        let kept_binary = (tag == TagKind::Binary)
+            .then(|| kept_binary(&text))
+            .flatten();
+        let binary = kept_binary.is_some();
+        let value = match kept_binary {
+            Some(b64) => Ok(Value::Str(b64)),
+            None => scalar_value(text, plain, tag, pos),
+        };
+        let value = value.map_err(|mut e| {
             // Never quote a value under a secret-looking key.
             if let Some(Frame {
                 kind: Kind::Map { key: Some(k), .. },
@@ -533,15 +667,17 @@ impl<'a> Loader<'a> {
         let mut node = Node::new(value, pos);
         if tag == TagKind::Literal {
             node.via = Via::LITERAL;
+        } else if binary {
+            node.via = Via::BINARY;
         }
-        if let Some(key_text) = key_text {
+        if key_source.is_some() {
             self.anchors.insert(
                 anchor,
                 Anchored {
                     node: node.clone(),
                     count: weight,
                     height: 0,
-                    key_text: Some(key_text),
+                    key_source,
                 },
             );
         }
@@ -570,11 +706,28 @@ impl<'a> Loader<'a> {
         }
         if !merge {
             if let Some(first) = map.get(&text) {
-                let msg = format!(
-                    "key `{text}` is defined twice in this map (first at line {})",
-                    first.key_pos.line
-                );
-                return Err(YamlError::at(msg, pos).hint("remove one of the two definitions"));
+                // Helm keeps the last of two equal keys; nexus refuses them:
+                // one of them is almost always a mistake nobody sees.
+                let written = line_text(self.text, pos.line as usize)
+                    .map(|l| {
+                        let rest: String = l.chars().skip(pos.col as usize - 1).collect();
+                        let n = crate::yaml::token::len_at(&rest, 0);
+                        rest.chars().take(n).collect::<String>()
+                    })
+                    .filter(|w| w.trim_matches(['"', '\'']) != text);
+                let msg = match written {
+                    Some(w) => format!(
+                        "key `{w}` is read by Helm as `{text}`, which this map already has (line {})",
+                        first.key_pos.line
+                    ),
+                    None => format!(
+                        "key `{text}` is defined twice in this map (first at line {})",
+                        first.key_pos.line
+                    ),
+                };
+                return Err(YamlError::at(msg, pos).hint(
+                    "remove one of the two definitions (Helm would silently keep the last one)",
+                ));
             }
         }
         frame.count = frame.count.saturating_add(1);
@@ -643,6 +796,112 @@ impl<'a> Loader<'a> {
         unknown_tag(tag, at)
     }
 
+    /// The header (`|`, `>-`, `|2+` ...) of the block scalar yaml-rust2
+    /// marks at `at`, and its chomping indicator (`+`, `-` or ` ` for
+    /// clip). yaml-rust2 marks an empty block scalar at its header and any
+    /// other at its first content line; the header is then on the nearest
+    /// line above that is not blank (only blank lines may come between).
+    fn block_header(&self, at: Pos) -> Option<(Pos, char)> {
+        let line = at.line as usize;
+        let col = (at.col as usize).checked_sub(1)?;
+        if let Some(found) = self.header_on(line, Some(col)) {
+            return Some(found);
+        }
+        let above = (1..line)
+            .rev()
+            .find(|&l| self.line(l).is_some_and(|t| !t.trim().is_empty()))?;
+        self.header_on(above, None)
+    }
+
+    /// The block scalar header on 1-based line `n`: at char column `col`
+    /// when given, otherwise the first `|`/`>` that starts a token and is
+    /// followed only by indicators and whitespace or a comment (so a `|`
+    /// or `>` inside a quoted key before it is not taken for it).
+    fn header_on(&self, n: usize, col: Option<usize>) -> Option<(Pos, char)> {
+        let chars: Vec<char> = self.line(n)?.chars().collect();
+        let header_at = |i: usize| -> Option<char> {
+            if !matches!(chars.get(i)?, '|' | '>') {
+                return None;
+            }
+            if i > 0 && !(chars[i - 1].is_whitespace() || matches!(chars[i - 1], ':' | '-' | '!')) {
+                return None;
+            }
+            let ind: Vec<char> = chars[i + 1..]
+                .iter()
+                .copied()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | '-'))
+                .collect();
+            let rest = &chars[i + 1 + ind.len()..];
+            let ws = rest.iter().take_while(|c| c.is_whitespace()).count();
+            if !(ws == rest.len() || (ws > 0 && rest[ws] == '#')) {
+                return None;
+            }
+            Some(if ind.contains(&'+') {
+                '+'
+            } else if ind.contains(&'-') {
+                '-'
+            } else {
+                ' '
+            })
+        };
+        let pos = |i: usize| Pos::new(self.file, to_u32(n), to_u32(i + 1));
+        match col {
+            Some(i) => header_at(i).map(|c| (pos(i), c)),
+            None => (0..chars.len()).find_map(|i| header_at(i).map(|c| (pos(i), c))),
+        }
+    }
+
+    /// Blank lines after the header line of an empty block scalar: what
+    /// keep chomping (`|+`) keeps of it.
+    fn blank_lines_after(&self, header: u32) -> usize {
+        // Only lines with a line break after them count: a last line of
+        // spaces with none adds nothing, as in yaml.v2.
+        (header as usize + 1..)
+            .map_while(|n| Some((self.line(n)?, self.line(n + 1).is_some())))
+            .take_while(|(l, _)| l.trim().is_empty())
+            .filter(|&(_, broken)| broken)
+            .count()
+    }
+
+    /// The key a scalar is for Helm: yaml.v2 resolves a plain key like a
+    /// value, and Helm (sigs.k8s.io/yaml) turns it into a string for JSON:
+    /// `on:` is the key `true`, `012:` is `10`, `1e3:` is `1000`. A key
+    /// written plain that Helm reads differently gets a warning; a null key
+    /// (`~:`), which Helm refuses, is an error.
+    fn helm_key(
+        &mut self,
+        text: String,
+        plain: bool,
+        tag: TagKind,
+        pos: Pos,
+    ) -> Result<String, YamlError> {
+        let key = match scalar_value(text.clone(), plain, tag, pos)? {
+            Value::Str(s) => return Ok(s),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => go_key_float(f),
+            _ => {
+                return Err(YamlError::at(
+                    "a null map key (`~`, `null` or an empty key): Helm refuses the whole file",
+                    pos,
+                )
+                .hint("quote the key if it is the word: `\"null\":`"));
+            }
+        };
+        if plain && tag == TagKind::None && key != text {
+            self.warnings.push(
+                YamlError::at(
+                    format!("Helm reads the plain key `{text}` as `{key}` (YAML 1.1)"),
+                    pos,
+                )
+                .hint(format!(
+                    "quote it to keep the text (`'{text}':`), or write `{key}:` if that is what you mean"
+                )),
+            );
+        }
+        Ok(key)
+    }
+
     fn too_deep(&self, pos: Pos) -> YamlError {
         YamlError::at(
             format!("nesting deeper than {} levels", self.limits.max_depth),
@@ -678,7 +937,7 @@ impl<'a> Loader<'a> {
                     node: node.clone(),
                     count: frame.count,
                     height,
-                    key_text: None,
+                    key_source: None,
                 },
             );
         }
@@ -709,11 +968,12 @@ impl<'a> Loader<'a> {
             .hint("use fewer or smaller aliases"));
         }
         if self.wants_key() {
-            let Some(text) = a.key_text.clone() else {
+            let Some((text, plain, tag)) = a.key_source.clone() else {
                 return Err(YamlError::at("complex map keys are not supported", pos)
                     .hint("this alias refers to a map or list; map keys must be plain strings"));
             };
-            return self.key(text, pos, false, true);
+            let key = self.helm_key(text, plain, tag, pos)?;
+            return self.key(key, pos, false, true);
         }
         if self.stack.len().saturating_add(a.height) > self.limits.max_depth {
             return Err(self.too_deep(pos));
@@ -772,12 +1032,24 @@ fn mark_literal(node: &mut Node) {
 /// A tag nexus does not know: refused rather than dropped.
 fn unknown_tag(tag: &str, pos: Pos) -> YamlError {
     YamlError::at(
-        format!("unknown YAML tag `{tag}`: nexus reads only the standard tags (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!map, !!seq) and !literal"),
+        format!("unknown YAML tag `{tag}`: nexus reads only the standard tags (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!map, !!seq, !!set, !!omap, !!pairs) and !literal"),
         pos,
     )
     .hint(format!(
         "Helm would drop the tag too; to keep the text, quote the whole value (\"{tag} ...\"), or tag it !literal to keep it verbatim"
     ))
+}
+
+/// A `!!binary` value whose bytes are not UTF-8 text (a keystore, an
+/// image): Helm hands such bytes to the chart as they are (`b64enc` gives
+/// the base64 back), so nexus keeps the base64, without its line breaks
+/// and spaces, and writes it back tagged `!!binary`.
+fn kept_binary(text: &str) -> Option<String> {
+    let bytes = base64_decode(text)?;
+    if std::str::from_utf8(&bytes).is_ok() {
+        return None;
+    }
+    Some(text.chars().filter(|c| !c.is_ascii_whitespace()).collect())
 }
 
 /// Decode base64 (`!!binary`), skipping line breaks and spaces as Go's
@@ -827,13 +1099,46 @@ fn internal(pos: Pos) -> YamlError {
     YamlError::at("internal error: unexpected YAML event order", pos)
 }
 
-/// The string a scalar stands for when used as a map key.
-fn key_text(text: String, plain: bool, tag: TagKind) -> String {
-    let null = tag == TagKind::Null
-        || (plain
-            && tag == TagKind::None
-            && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"));
-    if null { "null".to_owned() } else { text }
+/// A float map key as sigs.k8s.io/yaml writes it: Go's
+/// `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits of the
+/// 32-bit float, in `%e` form when the exponent is below -4 or at least 6,
+/// and `.inf`/`.nan`.
+fn go_key_float(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let f32v = f as f32;
+    if f32v == 0.0 {
+        return if f32v.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // Rust's `{:e}` gives the shortest digits that read back as this f32.
+    let sci = format!("{:e}", f32v.abs());
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if f32v < 0.0 { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let mut m = digits[..1].to_string();
+        if digits.len() > 1 {
+            m.push('.');
+            m.push_str(&digits[1..]);
+        }
+        let (es, ev) = if exp < 0 { ('-', -exp) } else { ('+', exp) };
+        return format!("{sign}{m}e{es}{ev:02}");
+    }
+    // Plain decimal: the point after `exp + 1` digits.
+    let dp = exp + 1;
+    let out = if dp <= 0 {
+        format!("0.{}{digits}", "0".repeat((-dp) as usize))
+    } else if dp as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(dp as usize - digits.len()))
+    } else {
+        format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
+    };
+    format!("{sign}{out}")
 }
 
 /// The value of a scalar, given its style and explicit tag.
@@ -844,10 +1149,10 @@ fn scalar_value(text: String, plain: bool, tag: TagKind, pos: Pos) -> Result<Val
             return match base64_decode(&text).map(String::from_utf8) {
                 Some(Ok(s)) => Ok(Value::Str(s)),
                 Some(Err(_)) => Err(YamlError::at(
-                    "this !!binary value decodes to bytes that are not UTF-8 text",
+                    "this !!binary key decodes to bytes that are not UTF-8 text",
                     pos,
                 )
-                .hint("Helm values are text: put binary data in a Secret or ConfigMap's binaryData instead")),
+                .hint("map keys are text: write the key as text")),
                 None => Err(YamlError::at("this !!binary value is not base64", pos)
                     .hint("fix the base64, or remove the !!binary tag to keep the text")),
             };
@@ -909,33 +1214,32 @@ fn merge_sources(node: Node) -> Result<Vec<Map>, YamlError> {
     }
 }
 
-/// Add merged keys that the map does not define itself. Explicit keys win
-/// wherever they are written; among merged maps the first one wins. Merged
-/// keys are placed where the `<<` was written.
+/// Apply `<<` merge keys the way yaml.v2 (and so Helm) does: entries in
+/// document order, a later one overwriting an earlier one of the same key,
+/// whether written or merged (`{b: 3, <<: *base}` takes `b` from `*base`).
+/// Within one `<<: [*a, *b]` the earlier map wins. A key keeps the place
+/// where it first appeared.
 fn apply_merges(map: Map, merges: Vec<(usize, Vec<Map>)>) -> Map {
     if merges.is_empty() {
         return map;
     }
-    let mut extra: IndexMap<String, (usize, Entry)> = IndexMap::new();
-    for (at, sources) in merges {
-        for source in sources {
+    let mut out = Map::with_capacity(map.len());
+    let mut merges = merges.into_iter().peekable();
+    let apply = |out: &mut Map, sources: Vec<Map>| {
+        for source in sources.into_iter().rev() {
             for (k, e) in source {
-                if !map.contains_key(&k) && !extra.contains_key(&k) {
-                    extra.insert(k, (at, e));
-                }
+                out.insert(k, e);
             }
         }
-    }
-    let mut out = Map::with_capacity(map.len() + extra.len());
-    let mut extra = extra.into_iter().peekable();
+    };
     for (i, (k, e)) in map.into_iter().enumerate() {
-        while let Some((k2, (_, e2))) = extra.next_if(|(_, (at, _))| *at <= i) {
-            out.insert(k2, e2);
+        while let Some((_, sources)) = merges.next_if(|(at, _)| *at <= i) {
+            apply(&mut out, sources);
         }
         out.insert(k, e);
     }
-    for (k2, (_, e2)) in extra {
-        out.insert(k2, e2);
+    for (_, sources) in merges {
+        apply(&mut out, sources);
     }
     out
 }
@@ -963,8 +1267,16 @@ fn alias_name(text: &str, mark: Marker) -> String {
     .unwrap_or_default()
 }
 
-/// Turn a yaml-rust2 error into a message with a hint.
+/// Turn a yaml-rust2 error into a message with a hint, and the repair
+/// that makes the text readable where yaml.v2 reads it.
 fn scan_error(e: &ScanError, text: &str) -> YamlError {
+    let m = e.marker();
+    let mut err = describe_scan_error(e, text);
+    err.repair = Repair::of(e.info(), m.line(), m.col(), text);
+    err
+}
+
+fn describe_scan_error(e: &ScanError, text: &str) -> YamlError {
     let m = e.marker();
     let (line, col) = (m.line(), m.col() + 1);
     let info = e.info();
@@ -1079,11 +1391,11 @@ mod tests {
 
     #[test]
     fn more_positions() {
-        let n = one("x: [1, {y: z}]\nlist:\n  - a\n  - k: v\n    w: 'q'\nempty:\n");
+        let n = one("x: [1, {yy: z}]\nlist:\n  - a\n  - k: v\n    w: 'q'\nempty:\n");
         assert_eq!(n.get("x").unwrap().pos, p(1, 4));
         assert_eq!(n.get_path("x.0").unwrap().pos, p(1, 5));
         assert_eq!(n.get_path("x.1").unwrap().pos, p(1, 8));
-        assert_eq!(n.get_path("x.1.y").unwrap().pos, p(1, 12));
+        assert_eq!(n.get_path("x.1.yy").unwrap().pos, p(1, 13));
         assert_eq!(n.get("list").unwrap().pos, p(3, 3));
         assert_eq!(n.get_path("list.0").unwrap().pos, p(3, 5));
         assert_eq!(n.get_path("list.1").unwrap().pos, p(4, 5));
@@ -1200,6 +1512,17 @@ mod tests {
         );
         assert_eq!(n.get("k").unwrap().value, Value::Int(16));
         assert_eq!(n.get("l").unwrap().value, Value::Str("".into()));
+        // YAML 1.1's collection tags read as the collection written.
+        let n = one("s: !!set {x: null}\no: !!omap [{a: 1}]\np: !!pairs [{a: 1}]\n");
+        assert_eq!(n.get_path("s.x").unwrap().value, Value::Null);
+        assert_eq!(n.get_path("o.0.a").unwrap().value, Value::Int(1));
+        assert_eq!(n.get_path("p.0.a").unwrap().value, Value::Int(1));
+        // Bytes that are not text are kept as their base64 (spaces and
+        // line breaks dropped) and marked, so they are written back tagged.
+        let n = one("bin: !!binary |\n  /+7/\n  AA==\n");
+        let bin = n.get("bin").unwrap();
+        assert_eq!(bin.value, Value::Str("/+7/AA==".into()));
+        assert_eq!(bin.via, Via::BINARY);
 
         for (doc, msg) in [
             ("a: !!int abc\n", "`abc` is not a valid !!int"),
@@ -1218,10 +1541,16 @@ mod tests {
             let col = doc.trim_end().rfind(' ').map_or(0, |i| i + 2);
             assert_eq!((e.line, e.col as usize), (1, col), "{doc:?}");
         }
+        let e = err("? !!binary /+7/\n: 1\n");
+        assert_eq!(
+            e.message,
+            "this !!binary key decodes to bytes that are not UTF-8 text"
+        );
+        assert_eq!((e.line, e.col), (1, 12));
         // Unknown tags are refused, not dropped: named, at their node.
         for (doc, tag) in [
             ("a: !vault secret/db\n", "`!vault`"),
-            ("a: !!set {x: null}\n", "`!!set`"),
+            ("a: !!python/tuple [x]\n", "`!!python/tuple`"),
             ("a: !Ref [x]\n", "`!Ref`"),
         ] {
             let e = err(doc);
@@ -1239,12 +1568,35 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_text() {
-        let n = one("80: http\ntrue: x\n~: n\n0x10: h\n'quoted': q\n1.5: f\n");
+    fn keys_are_what_helm_reads() {
+        // yaml.v2 resolves a plain key like a value; Helm turns it into a
+        // string for JSON (sigs.k8s.io/yaml).
+        let text = "80: http\ntrue: x\n0x10: h\n'on': q\noff: o\n1.5: f\n1e3: k\n1e6: m\n012: oct\n\"0x10\": s\n";
+        let (n, warnings) = parse_one_noting(text, F, &Limits::default()).unwrap();
+        let n = n.unwrap();
         let keys: Vec<&str> = n.as_map().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["80", "true", "null", "0x10", "quoted", "1.5"]);
-        let n = one(": empty key\n");
-        assert_eq!(n.get("null").unwrap().as_str(), Some("empty key"));
+        assert_eq!(
+            keys,
+            [
+                "80", "true", "16", "on", "false", "1.5", "1000", "1e+06", "10", "0x10"
+            ]
+        );
+        let said: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "Helm reads the plain key `0x10` as `16` (YAML 1.1)",
+                "Helm reads the plain key `off` as `false` (YAML 1.1)",
+                "Helm reads the plain key `1e3` as `1000` (YAML 1.1)",
+                "Helm reads the plain key `1e6` as `1e+06` (YAML 1.1)",
+                "Helm reads the plain key `012` as `10` (YAML 1.1)",
+            ]
+        );
+        assert_eq!((warnings[1].line, warnings[1].col), (5, 1));
+        for null_key in ["~: n\n", "null: n\n", ": empty key\n"] {
+            let e = err(null_key);
+            assert!(e.message.contains("null map key"), "{null_key:?}: {e:?}");
+        }
         let n = one("k: &k name\n*k : v\n");
         assert_eq!(n.get("name").unwrap().as_str(), Some("v"));
 
@@ -1272,12 +1624,16 @@ mod tests {
             "key `x` is defined twice in this map (first at line 2)"
         );
         assert_eq!((e.line, e.col), (4, 3));
-        // `80` and `0x50` are different texts, `~` and `null` are both "null".
-        assert!(parse_one("80: a\n0x50: b\n", F, &Limits::default()).is_ok());
+        // `0x50` is read by Helm as `80`: the same key twice.
+        let e = err("80: a\n0x50: b\n");
+        assert_eq!(
+            e.message,
+            "key `0x50` is read by Helm as `80`, which this map already has (line 1)"
+        );
         assert!(
-            err("~: a\nnull: b\n")
+            err("yes: a\non: b\n")
                 .message
-                .contains("`null` is defined twice")
+                .contains("key `on` is read by Helm as `true`, which this map already has")
         );
         // Same key in different maps is fine.
         assert!(parse_one("a: {x: 1}\nb: {x: 2}\n", F, &Limits::default()).is_ok());
@@ -1320,13 +1676,15 @@ m4:
                 .map(|(k, i)| (k.to_string(), Value::Int(*i)))
                 .collect()
         };
-        // Explicit keys win even when written before `<<`; merged keys sit
-        // where `<<` was written.
-        assert_eq!(keys("m1"), kv(&[("b", 9), ("a", 1), ("d", 4)]));
-        // In a list, earlier maps win.
-        assert_eq!(keys("m2"), kv(&[("b", 20), ("c", 30), ("a", 1)]));
-        assert_eq!(keys("m3"), kv(&[("a", 1), ("b", 2), ("c", 30)]));
-        assert_eq!(keys("m4"), kv(&[("x", 0), ("a", 5)]));
+        // As yaml.v2 (Helm) reads them: entries in document order, a later
+        // one overwriting an earlier one, merged or written (checked
+        // against Go's yaml.v2: m1 {a:1,b:2,d:4}, m2 {a:1,b:20,c:30},
+        // m3 {a:1,b:20,c:30}, m4 {a:5,x:7}). A key keeps its first place.
+        assert_eq!(keys("m1"), kv(&[("b", 2), ("a", 1), ("d", 4)]));
+        // In a list, earlier maps win (applied last to first).
+        assert_eq!(keys("m2"), kv(&[("a", 1), ("b", 20), ("c", 30)]));
+        assert_eq!(keys("m3"), kv(&[("a", 1), ("b", 20), ("c", 30)]));
+        assert_eq!(keys("m4"), kv(&[("x", 7), ("a", 5)]));
         // Merged entries keep where they were written.
         let m1 = n.get("m1").unwrap().as_map().unwrap();
         assert_eq!(m1["a"].key_pos, p(2, 3));
@@ -1546,6 +1904,73 @@ m4:
         let e = err("a: 1\n---\nb: 2\n");
         assert_eq!(e.message, "expected one YAML document, found several");
         assert_eq!(e.line, 2);
+    }
+
+    /// A file that does not end with a line break, its last line inside a
+    /// block scalar: the values yaml.v2 reads (checked with Go).
+    #[test]
+    fn block_scalars_at_the_end_of_a_file() {
+        for (doc, want) in [
+            ("a: |\n  echo hi", "echo hi"),
+            ("a: >\n  x\n  y", "x y"),
+            ("a: |\n  x\n  y", "x\ny"),
+            ("a: |+\n  x\n\n  y", "x\n\ny"),
+            ("a: |\n  x\n  # c", "x\n# c"),
+            ("a: |2\n   x", " x"),
+            ("a: |-\n  x", "x"),
+            // A last line of only the indentation adds nothing ...
+            ("a: |\n  x\n  ", "x\n"),
+            ("a: |+\n  x\n\n  ", "x\n\n"),
+            ("a: |\n  x\n\n\n  ", "x\n"),
+            // ... and one with less is not in the block at all.
+            ("a: |\n  x\n ", "x\n"),
+            ("a: |+\n  x\n \n ", "x\n\n"),
+            ("a: |+\n\n  ", "\n"),
+            // Ending with a line break: unchanged.
+            ("a: |\n  x\n", "x\n"),
+            ("a: |+\n  x\n\n", "x\n\n"),
+        ] {
+            assert_eq!(
+                one(doc).get("a").unwrap().value,
+                Value::Str(want.into()),
+                "{doc:?}"
+            );
+        }
+        let n = one("l:\n- |\n  x\n- >-\n  y\n- |\n  z");
+        let items: Vec<_> = n
+            .get("l")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|i| i.value.clone())
+            .collect();
+        assert_eq!(items, ["x\n", "y", "z"].map(|s| Value::Str(s.into())));
+    }
+
+    /// Text yaml-rust2 refuses and yaml.v2 reads, read as yaml.v2 reads it
+    /// (checked with Go), with positions still on the right lines.
+    #[test]
+    fn text_helm_reads_is_read() {
+        let n = one("args: [\n  \"a\",\n  \"b\"\n]\nnext: 1\n");
+        assert_eq!(n.get_path("args.1").unwrap().value, Value::Str("b".into()));
+        assert_eq!(n.get("next").unwrap().pos.line, 5);
+        let n = one("flow: [a,\nb,\nc]\n");
+        assert_eq!(n.get_path("flow.2").unwrap().value, Value::Str("c".into()));
+        let n = one("q: \"a\nb\n  c\"\nr: 'x\ny'\n");
+        assert_eq!(n.get("q").unwrap().value, Value::Str("a b c".into()));
+        assert_eq!(n.get("r").unwrap().value, Value::Str("x y".into()));
+        let n = one("key: \"value\"# note\nblock: ># note\n  text\n");
+        assert_eq!(n.get("key").unwrap().value, Value::Str("value".into()));
+        assert_eq!(n.get("block").unwrap().value, Value::Str("text\n".into()));
+        let n = one("q: \"it\\'s \\\"x\\\"\"\n");
+        assert_eq!(n.get("q").unwrap().value, Value::Str("it's \"x\"".into()));
+        let n = one("empty: >\n \n  \n   \n # note\nnext: 1\n");
+        assert_eq!(n.get("empty").unwrap().value, Value::Str("".into()));
+        assert_eq!(n.get("next").unwrap().value, Value::Int(1));
+        // What yaml.v2 refuses too stays an error, reported where it was.
+        let e = err("q: \"a\\qb\"\n");
+        assert_eq!((e.line, e.message.contains("escape")), (1, true));
     }
 
     #[test]

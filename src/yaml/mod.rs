@@ -3,4 +3,5 @@ pub mod emit;
 pub mod load;
 pub mod map;
 pub mod node;
+mod repair;
 pub mod token;

@@ -81,6 +81,9 @@ impl Via {
     pub const NONE: Via = Via(0);
     /// Tagged `!literal` in its layer: kept verbatim, never templated.
     pub const LITERAL: Via = Via(u32::MAX);
+    /// A `!!binary` value whose bytes are not text: the value is its
+    /// base64, written back with the `!!binary` tag.
+    pub const BINARY: Via = Via(u32::MAX - 1);
 
     pub fn is_literal(self) -> bool {
         self == Via::LITERAL

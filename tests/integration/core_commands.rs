@@ -160,11 +160,13 @@ fn explain_follows_a_template_to_the_var_that_fed_it() {
     let r = repo();
     r.write(
         "environments/apps/db.yaml",
-        &format!("app:\n{CHART}  values:\n    replicas: \"{{{{ vars.n }}}}\"\nvars:\n  n: 1\n"),
+        &format!(
+            "app:\n{CHART}  values:\n    replicas: \"{{{{ vars.count }}}}\"\nvars:\n  count: 1\n"
+        ),
     );
-    r.write("environments/prod/kr/env.yaml", "vars:\n  n: 3\n");
+    r.write("environments/prod/kr/env.yaml", "vars:\n  count: 3\n");
     let run = r.run(&["explain", "prod/kr", "db", "values.replicas"]);
     run.code(0)
         .stdout_has("= 3")
-        .stdout_has("final value from environments/prod/kr/env.yaml:2:6 (through the template at environments/apps/db.yaml:4:15)");
+        .stdout_has("final value from environments/prod/kr/env.yaml:2:10 (through the template at environments/apps/db.yaml:4:15)");
 }

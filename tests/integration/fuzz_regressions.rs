@@ -6,10 +6,25 @@
 use std::path::Path;
 
 fn replay(target: &str, run: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions")
-        .join(target);
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+    replay_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz_regressions")
+            .join(target),
+        run,
+    );
+}
+
+/// The seed inputs the fuzzers start from (`fuzz/seeds/<target>/`) pass
+/// the targets' checks too.
+#[test]
+fn seeds() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    replay_dir(&seeds.join("load"), nexus::fuzzing::load);
+    replay_dir(&seeds.join("render"), nexus::fuzzing::render);
+}
+
+fn replay_dir(dir: &Path, run: fn(&[u8])) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())

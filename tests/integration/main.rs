@@ -14,6 +14,7 @@ mod core_errors;
 mod core_render;
 mod fuzz_regressions;
 mod hardening;
+mod helm_conformance;
 mod hook;
 mod init;
 mod lint_config;
