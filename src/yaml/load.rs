@@ -130,6 +130,9 @@ fn run_with_repairs(
     limits: &Limits,
     one: bool,
 ) -> Result<(Vec<Node>, Vec<YamlError>), YamlError> {
+    // Positions are in the text after its byte order mark, and so are
+    // repairs.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = match Loader::new(text, file, limits, one).run() {
         Ok(r) => return Ok(r),
         Err(e) => e,

@@ -74,15 +74,18 @@ impl Repair {
                 true
             }
             Repair::QuotedLines { line, col } => reindent_quoted(text, line, col),
-            Repair::CommentSpace { line, col } => match byte_at(text, line, col) {
-                Some(i) => {
-                    text.insert(i, ' ');
-                    true
+            Repair::CommentSpace { line, col } => {
+                match byte_at(text, line, col).filter(|&i| text[i..].starts_with('#')) {
+                    Some(i) => {
+                        text.insert(i, ' ');
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
+            }
             Repair::QuoteEscape { line, col } => {
-                let Some(open) = byte_at(text, line, col) else {
+                let Some(open) = byte_at(text, line, col).filter(|&i| text[i..].starts_with('"'))
+                else {
                     return false;
                 };
                 let mut chars = text[open + 1..].char_indices();
@@ -123,11 +126,11 @@ impl Repair {
 /// start of a continuation line is dropped when a quoted string is folded,
 /// so only the indentation changes.
 fn reindent_quoted(text: &mut String, line: usize, col: usize) -> bool {
-    let Some(open) = byte_at(text, line, col) else {
+    let Some(open) = byte_at(text, line, col).filter(|&i| text[i..].starts_with(['"', '\'']))
+    else {
         return false;
     };
-    let quote = text[open..].chars().next();
-    let single = quote == Some('\'');
+    let single = text[open..].starts_with('\'');
     // Line starts inside the string, found before changing anything.
     let mut starts = Vec::new();
     let mut chars = text[open + 1..].char_indices().peekable();
