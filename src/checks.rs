@@ -73,7 +73,8 @@ pub fn run_with_context(
     }
     if opts.lint {
         let config = config(project)?;
-        let out = lint::run(&project.files, &config, renders, context);
+        let policies = lint::policy::Policies::load(project.source.as_ref(), &project.files)?;
+        let out = lint::run(&project.files, &config, renders, context, policies.as_ref())?;
         // A lint rule that names the problem at the very place a schema
         // error points (an ignoreDifferences entry without a kind) says it
         // better: one message for one cause.

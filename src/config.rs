@@ -41,9 +41,27 @@ pub struct Config {
     pub required_labels: Vec<String>,
     /// Pairs as written (environments or groups).
     pub parity: Vec<(String, String)>,
+    /// `lint.kubernetesVersion`: the cluster version NX109 checks API
+    /// versions against, as (major, minor).
+    pub kubernetes_version: Option<(u32, u32)>,
     pub max_file_size: Option<u64>,
     /// Every environment of the repository, to expand groups.
     envs: Vec<String>,
+}
+
+/// `"1.31"`, `"v1.31"`, `"1.31.2"` as (1, 31).
+pub fn kubernetes_version(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim();
+    let s = s.strip_prefix('v').unwrap_or(s);
+    let mut parts = s.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => {}
+        Some(patch) if patch.parse::<u32>().is_ok() && parts.next().is_none() => {}
+        Some(_) => return None,
+    }
+    Some((major, minor))
 }
 
 /// Does `name` (an environment or a group) cover `env`?
@@ -274,7 +292,7 @@ fn parse(
         return Err(Error::many(cx.errs));
     };
     const TOP: &[&str] = &["protectedEnvs", "lint", "maxFileSize"];
-    const LINT: &[&str] = &["rules", "requiredLabels", "parity"];
+    const LINT: &[&str] = &["rules", "requiredLabels", "parity", "kubernetesVersion"];
     for (k, e) in map {
         match k.as_str() {
             "protectedEnvs" => cfg.protected_envs = cx.env_list(&e.node, "protectedEnvs"),
@@ -353,6 +371,20 @@ fn parse(
                                 Some("write `parity: [[stage, prod]]`".into()),
                             ),
                         },
+                        "kubernetesVersion" => match le.node.as_str().and_then(kubernetes_version) {
+                            Some(v) => cfg.kubernetes_version = Some(v),
+                            None => cx.err(
+                                match &le.node.value {
+                                    Value::Float(_) | Value::Int(_) => format!(
+                                        "`lint.kubernetesVersion` must be a quoted version: YAML reads `{}` as a number (`1.30` would be 1.3)",
+                                        crate::yaml::emit::to_string(&le.node).trim_end()
+                                    ),
+                                    _ => "`lint.kubernetesVersion` must be a Kubernetes version like \"1.31\"".into(),
+                                },
+                                le.node.pos,
+                                Some("write `kubernetesVersion: \"1.31\"` (quoted)".into()),
+                            ),
+                        },
                         other => unknown_key(&mut cx, other, le.key_pos, LINT, "under `lint`"),
                     }
                 }
@@ -385,10 +417,10 @@ fn parse_rules(cx: &mut Ctx, node: &Node, cfg: &mut Config) {
         return;
     };
     for (rule, e) in m {
-        if !cx.rules.contains(&rule.as_str()) {
+        if !cx.rules.contains(&rule.as_str()) && !crate::lint::policy::is_policy_id(rule) {
             let hint = match did_you_mean(rule, cx.rules.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "`nexus lint --explain NXnnn` describes a rule; ids are NX000..NX009 and NX101..NX108".into(),
+                None => "`nexus lint --explain NXnnn` describes a rule; ids are NX000..NX011, NX101..NX109, and `POLICY(<package>)` or `POLICY` for custom policies".into(),
             };
             cx.err(format!("unknown lint rule `{rule}`"), e.key_pos, Some(hint));
             continue;

@@ -1,6 +1,7 @@
-//! The last line of defence against a hostile template: a watchdog that
-//! ends the run (exit 2, naming the string being rendered) when one
-//! template evaluation runs too long or makes the process grow too much.
+//! The last line of defence against a hostile template or policy: a
+//! watchdog that ends the run (exit 2, naming the string being rendered or
+//! the policy being evaluated) when one evaluation runs too long or makes
+//! the process grow too much.
 //!
 //! minijinja's fuel bounds the number of instructions and nexus caps what a
 //! template prints, but a few instructions can still build huge values
@@ -51,6 +52,8 @@ impl Default for Limits {
 
 struct Flight {
     id: u64,
+    /// What runs: `template`, `policy`.
+    what: &'static str,
     /// `file:line:col` of the string, or the template file.
     at: String,
     started: Instant,
@@ -74,12 +77,19 @@ impl Drop for Evaluating {
 /// Register a template evaluation; `at` names it in the error (only called
 /// when the watchdog runs).
 pub fn enter(at: impl FnOnce() -> String) -> Evaluating {
+    enter_as("template", at)
+}
+
+/// Register an evaluation of `what` (`policy`): the same bounds as a
+/// template.
+pub fn enter_as(what: &'static str, at: impl FnOnce() -> String) -> Evaluating {
     if !ENABLED.load(Ordering::Relaxed) {
         return Evaluating(None);
     }
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let flight = Flight {
         id,
+        what,
         at: at(),
         started: Instant::now(),
         seen_rss: None,
@@ -117,10 +127,15 @@ pub fn start(limits: Limits) {
         .spawn(move || {
             loop {
                 std::thread::sleep(TICK);
-                if let Some((at, why)) = check(limits) {
-                    let d = Diagnostic::error(format!("template at {at} {why}"))
+                if let Some((what, at, why)) = check(limits) {
+                    let hint = if what == "template" {
+                        "templates are bounded: build smaller values (no doubling loops, huge repetitions or recursion)"
+                    } else {
+                        "policies are bounded: iterate over the input, not over huge generated ranges"
+                    };
+                    let d = Diagnostic::error(format!("{what} at {at} {why}"))
                         .in_file(at)
-                        .with_hint("templates are bounded: build smaller values (no doubling loops, huge repetitions or recursion)");
+                        .with_hint(hint);
                     eprint!("{}", report::format(&d, &Files::new(), Style::for_stderr()));
                     std::process::exit(2);
                 }
@@ -131,8 +146,9 @@ pub fn start(limits: Limits) {
     }
 }
 
-/// One look at the evaluations in flight: the one to stop, and why.
-fn check(limits: Limits) -> Option<(String, String)> {
+/// One look at the evaluations in flight: the one to stop (what, where),
+/// and why.
+fn check(limits: Limits) -> Option<(&'static str, String, String)> {
     let mut flights = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
     if flights.is_empty() {
         return None;
@@ -141,6 +157,7 @@ fn check(limits: Limits) -> Option<(String, String)> {
     for f in flights.iter_mut() {
         if f.started.elapsed() >= limits.time {
             return Some((
+                f.what,
                 f.at.clone(),
                 format!("ran for more than {} seconds", limits.time.as_secs()),
             ));
@@ -149,6 +166,7 @@ fn check(limits: Limits) -> Option<(String, String)> {
             (None, Some(n)) => f.seen_rss = Some(n),
             (Some(seen), Some(n)) if n.saturating_sub(seen) > limits.memory => {
                 return Some((
+                    f.what,
                     f.at.clone(),
                     format!(
                         "made nexus grow by more than {} MiB",

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::charts::LocalCharts;
+use crate::charts::{LocalChart, LocalCharts};
 use crate::discover::{self, Discovery, EnvInfo};
 use crate::error::{Diagnostic, Error, Kind};
 use crate::layer::{Layer, Layers};
@@ -23,7 +23,7 @@ use crate::source::{Files, Source};
 use crate::template::{Scope, Templater};
 use crate::waves;
 use crate::yaml::load::Limits;
-use crate::yaml::node::Node;
+use crate::yaml::node::{Node, Pos};
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -249,17 +249,27 @@ impl Project {
         // The document is kept until the end of the run (lint, explain).
         doc.shrink_to_fit();
         let slug = crate::render::slug(&env.name);
-        let spec = model::app_spec(app, &slug, doc, &own, layers).map_err(tag)?;
+        let mut spec = model::app_spec(app, &slug, doc, &own, layers).map_err(tag)?;
         if let Some(model::ChartSource::Path { path, .. }) = &spec.chart {
             let at = spec
                 .doc
                 .get_path("app.chart.path")
                 .map_or(spec.chart_pos, |n| n.pos);
-            self.charts
-                .get(self.source.as_ref(), path, at)
-                .map_err(tag)?;
+            spec.chart_defaults = self.local_chart(path, at).map_err(tag)?.defaults.clone();
         }
         Ok((Some(spec), findings))
+    }
+
+    /// The chart kept in this repository at `path`, which a layer names at
+    /// `pos` (read once per run).
+    pub fn local_chart(&self, path: &str, pos: Pos) -> Result<Arc<LocalChart>, Error> {
+        self.charts.get(
+            self.source.as_ref(),
+            &self.files,
+            &self.options.limits,
+            path,
+            pos,
+        )
     }
 
     /// Run the whole pipeline for one environment, in memory.

@@ -17,6 +17,8 @@ const SECRET_WORDS: &[&str] = &[
     "passphrase",
     "connectionstring",
     "dsn",
+    "encryptionkey",
+    "signingkey",
 ];
 
 /// Key names that contain a secret word but hold a reference, not a value.
@@ -34,6 +36,123 @@ const REFERENCE_KEYS: &[&str] = &[
     "serviceaccounttoken",
     "automountserviceaccounttoken",
     "tokenrequest",
+];
+
+/// Endings that make a key with a secret word describe the secret rather
+/// than hold it: its name, where it is (`passwordFile`, `secretPath`,
+/// `secretStore`), when it changed (`argocdServerAdminPasswordMtime`),
+/// settings about it (`tokenTTL`, `passwordPolicy`).
+const DESCRIBING_ENDINGS: &[&str] = &[
+    "ref",
+    "refs",
+    "name",
+    "names",
+    "store",
+    "stores",
+    "class",
+    "classname",
+    "path",
+    "paths",
+    "file",
+    "files",
+    "filename",
+    "dir",
+    "mount",
+    "mountpath",
+    "mtime",
+    "time",
+    "ttl",
+    "expiry",
+    "expiration",
+    "length",
+    "policy",
+    "enabled",
+    "mode",
+    "type",
+    "format",
+    "version",
+    "rotation",
+    "duration",
+    "interval",
+    "annotations",
+    "labels",
+    "header",
+    "field",
+    "property",
+    "selector",
+    "provider",
+    "template",
+    "url",
+    "uri",
+    "endpoint",
+    "issuer",
+    "audience",
+    "prefix",
+    "suffix",
+    "alg",
+    "algorithm",
+    "config",
+];
+
+/// What is kept in a Secret when a key is `<thing>Secret`: such a key
+/// holds the Secret's name (`kubeconfigSecret: my-kubeconfig`,
+/// `tlsSecret: api-tls`), unlike `clientSecret` or `jwtSecret`, which
+/// hold the secret itself.
+const STORED_IN_SECRETS: &[&str] = &[
+    "kubeconfig",
+    "tls",
+    "cert",
+    "certificate",
+    "certificates",
+    "ca",
+    "credentials",
+    "credential",
+    "password",
+    "passwords",
+    "token",
+    "auth",
+    "basicauth",
+    "config",
+    "configuration",
+    "env",
+    "ssh",
+    "sshkey",
+    "registry",
+    "docker",
+    "dockerconfig",
+    "imagepull",
+    "gpg",
+    "keystore",
+    "truststore",
+    "license",
+    "htpasswd",
+    "smtp",
+    "oauth",
+    "oidc",
+    "ldap",
+    "s3",
+    "gcs",
+    "azure",
+    "storage",
+    "objectstorage",
+    "bucket",
+    "admin",
+    "user",
+    "users",
+    "database",
+    "db",
+];
+
+/// Secret words that end in `key`: `apiKey` holds a key; `passwordKey`
+/// names the key of a Secret that holds the password.
+const KEY_WORDS: &[&str] = &[
+    "api",
+    "access",
+    "private",
+    "secret",
+    "ssh",
+    "encryption",
+    "signing",
 ];
 
 fn normalise(key: &str) -> String {
@@ -61,14 +180,57 @@ pub fn is_secret_key(key: &str) -> bool {
 
 fn is_secret_normalised(k: &[u8]) -> bool {
     let contains = |word: &str| k.windows(word.len()).any(|w| w == word.as_bytes());
+    if !SECRET_WORDS.iter().any(|w| contains(w)) {
+        return false;
+    }
     if REFERENCE_KEYS.iter().any(|r| r.as_bytes() == k)
-        || k.ends_with(b"ref")
-        || k.ends_with(b"name")
         || k.starts_with(b"existing")
+        || k.starts_with(b"use")
+        || k.starts_with(b"create")
+        || k.starts_with(b"enable")
+        || k.starts_with(b"generate")
+        || DESCRIBING_ENDINGS.iter().any(|e| k.ends_with(e.as_bytes()))
     {
         return false;
     }
-    SECRET_WORDS.iter().any(|w| contains(w))
+    // `adminPasswordKey`, `userPasswordKey`, `secretKeys`: the name of a
+    // key in a Secret. `apiKey`, `accessKey`, `secretKey`: key material.
+    for suffix in [&b"keys"[..], b"key"] {
+        if let Some(stem) = k.strip_suffix(suffix) {
+            let names_key = SECRET_WORDS.iter().any(|w| stem.ends_with(w.as_bytes()))
+                && !KEY_WORDS.iter().any(|w| stem.ends_with(w.as_bytes()));
+            if names_key || (suffix == b"keys" && stem == b"secret") {
+                return false;
+            }
+        }
+    }
+    // `kubeconfigSecret`, `tlsSecret`: the name of a Secret.
+    if let Some(stem) = k.strip_suffix(b"secret")
+        && STORED_IN_SECRETS.iter().any(|w| w.as_bytes() == stem)
+    {
+        return false;
+    }
+    true
+}
+
+/// Whether `key`, in the map `holder`, names a secret rather than holds
+/// one, though its name alone says secret: an External Secrets entry's
+/// `secretKey` (beside its `remoteRef`) is the key to create in the
+/// Secret.
+pub fn names_in(holder: &crate::yaml::node::Node, key: &str) -> bool {
+    normalise(key) == "secretkey"
+        && (holder.get("remoteRef").is_some()
+            || holder.get("remoteKey").is_some()
+            || holder.get("match").is_some())
+}
+
+/// Kinds whose every `secretKey` names a key of a Secret they manage
+/// (External Secrets).
+pub fn names_secret_keys(kind: &str) -> bool {
+    matches!(
+        kind,
+        "ExternalSecret" | "ClusterExternalSecret" | "PushSecret"
+    )
 }
 
 /// The mask printed instead of a secret value.
@@ -170,8 +332,45 @@ mod tests {
             "name",
             "image",
             "keyboard",
+            // Names of keys in a Secret (Bitnami `auth.secretKeys`, Grafana).
+            "adminPasswordKey",
+            "userPasswordKey",
+            "replicationPasswordKey",
+            "secretKeys",
+            "tokenKey",
+            // Names of Secrets and stores (External Secrets, Flux, Argo CD).
+            "kubeconfigSecret",
+            "tlsSecret",
+            "secretStore",
+            "secretStoreRef",
+            "credentialsSecret",
+            // About a secret, not the secret.
+            "argocdServerAdminPasswordMtime",
+            "passwordFile",
+            "secretPath",
+            "tokenTTL",
+            "usePasswordFiles",
+            "createSecret",
+            "tokenUrl",
         ] {
             assert!(!is_secret_key(k), "{k}");
+        }
+        // Key material and secrets named after what they protect.
+        for k in [
+            "secretKey",
+            "accessKey",
+            "secretAccessKey",
+            "sshPrivateKey",
+            "clientSecret",
+            "jwtSecret",
+            "cookieSecret",
+            "githubSecret",
+            "webhookSecret",
+            "adminPassword",
+            "postgresPassword",
+            "encryptionKey",
+        ] {
+            assert!(is_secret_key(k), "{k}");
         }
         // Long and non-ASCII keys take the allocating path: same answers.
         let long = format!("{}_password", "x".repeat(60));

@@ -63,6 +63,22 @@ fn find_in_layer<'a>(layer: &'a Node, path: &str) -> Option<(&'a Node, Option<ch
     None
 }
 
+/// The chart's own `values.yaml`, for a chart kept in this repository.
+fn chart_defaults(project: &Project, doc: &Node) -> Option<std::sync::Arc<Node>> {
+    let path = doc.get_path("app.chart.path")?;
+    let chart = project.local_chart(path.as_str()?, path.pos).ok()?;
+    chart.defaults.clone()
+}
+
+/// A whole value as YAML, a secret masked.
+fn short_block(node: &Node, key: &str) -> String {
+    if is_secret_key(key) && !matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+        format!("{MASK}\n")
+    } else {
+        emit::to_string(node)
+    }
+}
+
 fn short(node: &Node, key: &str) -> String {
     if is_secret_key(key) && matches!(node.value, Value::Str(_) | Value::Int(_)) {
         return MASK.to_string();
@@ -192,24 +208,80 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                     style.paint("2", &origin(&project, &node))
                 ));
             }
+            // What the chart's own values.yaml adds under the layers.
+            if let Some(defaults) = chart_defaults(&project, &doc) {
+                let values = doc
+                    .get_path("app.values")
+                    .cloned()
+                    .unwrap_or_else(|| Node::map(Pos::GENERATED));
+                let effective = crate::charts::coalesce(&defaults, &values);
+                let mut from_chart = Vec::new();
+                leaves(&effective, "app.values", &mut from_chart);
+                from_chart.retain(|(_, n)| n.pos.file == defaults.pos.file);
+                if !from_chart.is_empty() {
+                    out.push_str(&format!(
+                        "\nchart defaults Helm applies under them ({}):\n",
+                        project.files.path(defaults.pos.file)
+                    ));
+                    for (path, node) in from_chart {
+                        let key = path.rsplit('.').next().unwrap_or("");
+                        out.push_str(&format!(
+                            "  {path} = {}    {}\n",
+                            short(&node, key),
+                            style.paint("2", &loc(&project, node.pos))
+                        ));
+                    }
+                }
+            }
         }
         Some(p) => {
             let path = doc_path(p);
             let key = path.rsplit('.').next().unwrap_or("").to_string();
+            // Under `app.values`, a chart kept in this repository adds its
+            // own defaults: what wins when no layer sets the key.
+            let default = path
+                .strip_prefix("app.values.")
+                .and_then(|vp| Some((chart_defaults(&project, &doc)?, vp.to_string())))
+                .and_then(|(d, vp)| d.get_path(&vp).cloned());
             match doc.get_path(&path) {
+                None if default.is_some() => {
+                    let node = default
+                        .as_ref()
+                        .map_or_else(|| Node::null(Pos::GENERATED), Clone::clone);
+                    out.push_str(&format!("{path} in {} / {}\n", env.name, args.app));
+                    out.push_str("= ");
+                    out.push_str(short_block(&node, &key).replace('\n', "\n  ").trim_end());
+                    out.push('\n');
+                    out.push_str(&format!(
+                        "  final value from {} (the chart's default: no layer sets it)\n",
+                        loc(&project, node.pos)
+                    ));
+                }
+                Some(node) if node.is_null() && default.is_some() => {
+                    out.push_str(&format!("{path} in {} / {}\n", env.name, args.app));
+                    out.push_str(&format!(
+                        "= null: removes the chart's default ({}), so Helm leaves the key out\n",
+                        default
+                            .as_ref()
+                            .map_or_else(String::new, |d| loc(&project, d.pos))
+                    ));
+                    out.push_str(&format!("  set to null at {}\n", origin(&project, node)));
+                }
                 Some(node) => {
                     out.push_str(&format!("{path} in {} / {}\n", env.name, args.app));
-                    let text = if is_secret_key(&key)
-                        && !matches!(node.value, Value::Map(_) | Value::Seq(_))
-                    {
-                        format!("{MASK}\n")
-                    } else {
-                        emit::to_string(node)
-                    };
                     out.push_str("= ");
-                    out.push_str(text.replace('\n', "\n  ").trim_end());
+                    out.push_str(short_block(node, &key).replace('\n', "\n  ").trim_end());
                     out.push('\n');
                     out.push_str(&format!("  final value from {}\n", origin(&project, node)));
+                    if let Some(d) = &default
+                        && !matches!(node.value, Value::Map(_))
+                    {
+                        out.push_str(&format!(
+                            "  over the chart's default {} at {}\n",
+                            short(d, &key),
+                            loc(&project, d.pos)
+                        ));
+                    }
                 }
                 None => out.push_str(&format!(
                     "{path} is not set in {} / {}\n",

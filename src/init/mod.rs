@@ -7,7 +7,8 @@
 //! validates and lints cleanly: pinned charts, non-default AppProjects that
 //! cover their destinations and repositories, images with tags (and digests
 //! in prod), resources, probes, non-root containers, two replicas in prod,
-//! a `team` label, no literal secrets, manual sync in prod.
+//! a `team` label, no literal secrets, manual sync in prod. One small
+//! example policy (`policies/ingress.rego`) shows custom Rego rules.
 //!
 //! The files are compiled into the binary; the templates, schemas and chart
 //! are the ones shipped at the project root, so they never drift apart.
@@ -71,6 +72,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "schemas/values/postgresql.schema.json",
         include_str!("../../schemas/values/postgresql.schema.json"),
+    ),
+    (
+        "policies/ingress.rego",
+        include_str!("../../policies/ingress.rego"),
     ),
     (
         "charts/service/Chart.yaml",

@@ -11,7 +11,9 @@
 //! and drops repeats, so a problem in a shared layer is reported once per
 //! environment and app.
 
+pub mod glob;
 pub mod jq;
+pub mod policy;
 pub mod registry;
 pub mod rules;
 pub mod workload;
@@ -21,7 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::error::{Diagnostic, Kind, Severity, did_you_mean};
+use crate::error::{Diagnostic, Error, Kind, Severity, did_you_mean};
 use crate::model::{AppSpec, EnvRender};
 use crate::source::Files;
 use crate::yaml::node::{Node, Pos, Trace};
@@ -93,6 +95,10 @@ pub enum Check {
 pub struct AppCx<'a> {
     pub env: &'a EnvRender,
     pub app: &'a AppSpec,
+    /// The values the chart gets: the layers over the chart's own
+    /// `values.yaml` for a chart in this repository
+    /// ([`AppSpec::effective_values`]).
+    pub values: &'a Node,
     pub protected: bool,
     pub config: &'a Config,
     pub files: &'a Files,
@@ -172,7 +178,8 @@ impl Sink {
     }
 
     /// Report a finding whose default severity differs from the rule's
-    /// (NX006: a missing hook delete policy is only a warning).
+    /// (NX006: a missing hook delete policy is only a warning), where the
+    /// rule is on by default.
     pub fn push_with_default(&mut self, d: Diagnostic, default: Severity) {
         self.out
             .push((d.with_kind(Kind::Lint(self.rule.code)), Some(default)));
@@ -184,13 +191,25 @@ impl AppCx<'_> {
         &self.env.env.name
     }
 
+    /// The Helm values the chart gets (see [`AppCx::values`]).
+    pub fn values(&self) -> &Node {
+        self.values
+    }
+
     /// Where a value was set (for a value templated from one var: the
     /// var, and the template it went through), or the app's own layer file
-    /// when nexus made the value up.
+    /// when nexus made the value up. A chart default is fixed in a layer:
+    /// the finding names the app's own layer file, with a note at the
+    /// default.
     pub fn at(&self, node: &Node) -> Where {
         let trace = self.files.trace(node);
         if trace.set.is_generated() {
             self.own_file()
+        } else if self.is_chart_default(trace.set) {
+            Where {
+                related: Some(("the chart's default is set".to_string(), trace.set)),
+                ..self.own_file()
+            }
         } else {
             Where {
                 pos: Some(trace.set),
@@ -198,6 +217,14 @@ impl AppCx<'_> {
                 ..Where::default()
             }
         }
+    }
+
+    /// Is `pos` in the chart's own `values.yaml` (not in a layer)?
+    fn is_chart_default(&self, pos: Pos) -> bool {
+        self.app
+            .chart_defaults
+            .as_ref()
+            .is_some_and(|d| d.pos.file == pos.file)
     }
 
     /// A position known without its node (a map key).
@@ -303,13 +330,15 @@ pub struct LintOutput {
 
 /// Lint rendered environments. `context` holds environments rendered only
 /// so cross-environment rules can compare against them; nothing is
-/// reported for them.
+/// reported for them. `policies` (from `policies/`) run over the linted
+/// environments; one that fails to evaluate ends the run.
 pub fn run(
     files: &Files,
     config: &Config,
     renders: &[EnvRender],
     context: &[EnvRender],
-) -> LintOutput {
+    policies: Option<&policy::Policies>,
+) -> Result<LintOutput, Error> {
     let jobs: Vec<(&EnvRender, &AppSpec)> = renders
         .iter()
         .flat_map(|r| r.apps.iter().map(move |a| (r, a)))
@@ -318,9 +347,11 @@ pub fn run(
     let app_results: Vec<Vec<(Diagnostic, Option<Severity>)>> = jobs
         .par_iter()
         .map(|(r, app)| {
+            let values = app.effective_values();
             let cx = AppCx {
                 env: r,
                 app,
+                values: &values,
                 protected: config.is_protected(&r.env.name),
                 config,
                 files,
@@ -356,6 +387,12 @@ pub fn run(
             raw.extend(sink.out);
         }
     }
+    if let Some(p) = policies {
+        raw.extend(p.evaluate(files, renders)?.into_iter().map(|d| {
+            let default = d.severity;
+            (d, Some(default))
+        }));
+    }
     let selected: BTreeSet<&str> = renders.iter().map(|r| r.env.name.as_str()).collect();
     let specs: HashMap<(&str, &str), &AppSpec> = renders
         .iter()
@@ -372,26 +409,38 @@ pub fn run(
         if !selected.contains(env.as_str()) {
             continue;
         }
-        let Kind::Lint(code) = d.kind else { continue };
-        let Some(rule) = registry::rule(code) else {
-            continue;
+        // The ids `nexus.yaml` and `lintIgnore` know the finding by: its
+        // rule (`NX101`), or for a policy `POLICY(<package>)` and `POLICY`.
+        let (ids, default): (Vec<String>, Option<Severity>) = match &d.kind {
+            Kind::Lint(code) => {
+                let Some(rule) = registry::rule(code) else {
+                    continue;
+                };
+                // A finding's own default (a warning for a weaker case)
+                // applies where the rule is on.
+                let default = rule
+                    .default
+                    .resolve(config.is_protected(&env))
+                    .map(|d| fixed.unwrap_or(d));
+                (vec![rule.code.to_string()], default)
+            }
+            Kind::Policy(pkg) => (vec![format!("POLICY({pkg})"), "POLICY".to_string()], fixed),
+            _ => continue,
         };
-        let default = match fixed {
-            Some(s) => Some(s),
-            None => rule.default.resolve(config.is_protected(&env)),
-        };
-        let severity = match config.severity(rule.code, &env) {
+        let severity = match ids.iter().find_map(|id| config.severity(id, &env)) {
             Some(overridden) => overridden,
             None => default,
         };
         let Some(severity) = severity else { continue };
         d.severity = severity;
         // One finding per value and problem: a pod-level `runAsUser: 0`
-        // shared by three containers is one thing to fix.
+        // shared by three containers is one thing to fix. A policy's
+        // messages are its own: each is kept.
         let key = (
             env.clone(),
             d.app.clone(),
-            rule.code,
+            ids[0].clone(),
+            matches!(d.kind, Kind::Policy(_)).then(|| d.message.clone()),
             d.pos(),
             d.file.clone(),
             d.path.clone(),
@@ -406,7 +455,7 @@ pub fn run(
                 .and_then(|s| {
                     s.lint_ignore
                         .iter()
-                        .find(|(r, reason, _)| r == rule.code && !reason.trim().is_empty())
+                        .find(|(r, reason, _)| ids.contains(r) && !reason.trim().is_empty())
                 })
                 .map(|(_, reason, _)| reason.clone())
         });
@@ -415,7 +464,7 @@ pub fn run(
             None => out.findings.push(d),
         }
     }
-    out
+    Ok(out)
 }
 
 /// For each environment, the other rendered environments that name the
@@ -457,7 +506,7 @@ fn suppression_problems(app: &AppSpec, env: &str) -> Vec<(Diagnostic, Option<Sev
             }
         };
         let path = format!("app.lintIgnore.{code}");
-        let d = if registry::rule(code).is_none() {
+        let d = if registry::rule(code).is_none() && !policy::is_policy_id(code) {
             let mut d = finding(
                 format!(
                     "`lintIgnore` names `{code}`, which is not a lint rule; it suppresses nothing"
@@ -468,7 +517,7 @@ fn suppression_problems(app: &AppSpec, env: &str) -> Vec<(Diagnostic, Option<Sev
             d = match did_you_mean(code, RULES.iter().map(|r| r.code)) {
                 Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                 None => d.with_hint(
-                    "rule ids are NX000..NX108; `nexus lint --explain NXnnn` describes one",
+                    "rule ids are NX000..NX011, NX101..NX109 and POLICY(<package>) for a policy; `nexus lint --explain NXnnn` describes one",
                 ),
             };
             d

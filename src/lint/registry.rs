@@ -43,6 +43,7 @@ pub static RULES: &[Rule] = &[
     nx106::RULE,
     nx107::RULE,
     nx108::RULE,
+    nx109::RULE,
 ];
 
 /// A rule by id (exact, upper case).
@@ -105,7 +106,7 @@ mod tests {
             }
             assert!(r.help().starts_with(&format!("# {} (", r.code)));
         }
-        assert_eq!(RULES.len(), 20);
+        assert_eq!(RULES.len(), 21);
         assert!(rule("NX105").is_some());
         assert!(rule("nx105").is_none());
     }

@@ -20,6 +20,11 @@ pub fn disabled(map: &Node) -> bool {
 /// Visit every enabled map of a values tree with its dotted path
 /// (`app.values.primary`); list items get their index.
 pub fn walk_maps<'a>(values: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
+    walk_maps_at(values, "app.values", f);
+}
+
+/// [`walk_maps`] from `root`, whose path is `base`.
+pub fn walk_maps_at<'a>(root: &'a Node, base: &str, f: &mut dyn FnMut(&str, &'a Node)) {
     fn go<'a>(node: &'a Node, path: &mut String, f: &mut dyn FnMut(&str, &'a Node)) {
         match &node.value {
             Value::Map(m) => {
@@ -46,8 +51,8 @@ pub fn walk_maps<'a>(values: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
             _ => {}
         }
     }
-    let mut path = "app.values".to_string();
-    go(values, &mut path, f);
+    let mut path = base.to_string();
+    go(root, &mut path, f);
 }
 
 /// Is `key` set anywhere in the enabled part of the values tree?
@@ -67,6 +72,7 @@ pub fn values_have(values: &Node, key: &str) -> bool {
 const WORKLOAD_KEYS: &[&str] = &[
     "image",
     "replicaCount",
+    "replicas",
     "resources",
     "livenessProbe",
     "readinessProbe",
@@ -198,6 +204,12 @@ pub fn parse_image(s: &str) -> ImageRef {
     }
 }
 
+/// Is `d` a well-formed content digest (`sha256:` + 64 hex)? For the
+/// `sha` field of kube-prometheus-stack images, the hex alone.
+pub fn valid_sha(d: &str) -> bool {
+    d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Is `d` a well-formed content digest (`sha256:` + 64 hex)?
 pub fn valid_digest(d: &str) -> bool {
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
@@ -216,70 +228,121 @@ pub fn is_placeholder(s: &str) -> bool {
 }
 
 /// An image found in values or manifests.
-pub enum Image<'a> {
-    /// `image: {repository, tag, digest}` in values.
-    Map {
-        node: &'a Node,
-        path: String,
-        tag: Option<&'a Node>,
-        digest: Option<&'a Node>,
-        repository: Option<&'a Node>,
-    },
-    /// `image: repo:tag@digest` in values or a container (placeholders
-    /// such as Helm template text are left out).
-    Str {
-        node: &'a Node,
-        path: String,
-        text: &'a str,
-    },
+pub struct Image<'a> {
+    /// The `image` value (a map or a string).
+    pub node: &'a Node,
+    /// Its dotted path (`app.values.primary.image`).
+    pub path: String,
+    /// What to call it in a message: `registry/repository` or the string.
+    pub name: String,
+    pub form: ImageForm<'a>,
 }
 
-/// Every image in the values tree (`image` keys) and in the containers of
-/// manifests.
+pub enum ImageForm<'a> {
+    /// `image: {registry, repository, tag, digest}` as charts write it
+    /// (`image.image` in ingress-nginx, `sha` for the digest hex in
+    /// kube-prometheus-stack, `name` in some).
+    Map {
+        repository: Option<&'a Node>,
+        tag: Option<&'a Node>,
+        /// `digest` (`sha256:...`) or `sha` (64 hex).
+        digest: Option<(&'static str, &'a Node)>,
+    },
+    /// `image: repo:tag@digest` in values or manifests (placeholders such
+    /// as Helm template text are left out).
+    Str { text: &'a str },
+}
+
+/// Keys that hold an image: `image`, and `<something>Image`
+/// (`configReloaderImage`, `initImage`, `metricsExporterImage`).
+fn image_key(k: &str) -> bool {
+    k == "image" || (k.len() > 5 && k.ends_with("Image"))
+}
+
+/// A string that can be an image reference: no spaces, the characters of
+/// `registry:port/path/name:tag@sha256:hex`.
+fn looks_like_image(s: &str) -> bool {
+    let duration = s.trim_end_matches(char::is_alphabetic);
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b':' | b'@' | b'-' | b'_'))
+        // `24h`: a duration under a key that happens to be `image`.
+        && !(duration.len() < s.len() && !duration.is_empty() && duration.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Every image of an app: `image`/`*Image` maps and strings at any depth
+/// of the values (parts switched off with `enabled: false` left out) and
+/// of every manifest, custom resources included.
 pub fn images<'a>(values: &'a Node, manifests: &'a [Node]) -> Vec<Image<'a>> {
-    let mut out = Vec::new();
-    walk_maps(values, &mut |path, m| {
-        let Some(img) = m.get("image") else { return };
-        let path = format!("{path}.image");
-        match &img.value {
-            Value::Map(_) => {
-                if disabled(img) {
-                    return;
-                }
-                let repository = img.get("repository").or_else(|| img.get("name"));
-                let tag = img.get("tag");
-                let digest = img.get("digest");
-                if repository.is_none() && tag.is_none() && digest.is_none() {
-                    return;
-                }
-                out.push(Image::Map {
-                    node: img,
-                    path,
-                    tag,
-                    digest,
-                    repository,
-                });
-            }
-            Value::Str(s) if !s.trim().is_empty() && !is_placeholder(s) => out.push(Image::Str {
-                node: img,
-                path,
-                text: s.trim(),
-            }),
-            _ => {}
+    let mut out: Vec<Image<'a>> = Vec::new();
+    // The fields of an image map (`image.image` in ingress-nginx) are not
+    // images of their own. The walk visits a map before its children, so
+    // its image maps are known by then.
+    let mut image_maps: std::collections::HashSet<*const Node> = Default::default();
+    let mut found = |path: &str, m: &'a Node| {
+        if image_maps.contains(&(m as *const Node)) {
+            return;
         }
-    });
-    for pod in pods(manifests) {
-        for c in containers(&pod) {
-            if let Some(img) = c.node.get("image")
-                && let Some(text) = img.as_str().filter(|s| !is_placeholder(s))
-            {
-                out.push(Image::Str {
-                    node: img,
-                    path: format!("{}.image", c.path),
-                    text: text.trim(),
-                });
+        let Some(map) = m.as_map() else { return };
+        for (k, e) in map.iter() {
+            if !image_key(k) {
+                continue;
+            }
+            let img = &e.node;
+            let path = format!("{path}.{k}");
+            match &img.value {
+                Value::Map(_) => {
+                    if disabled(img) {
+                        continue;
+                    }
+                    let repository = ["repository", "image", "name"]
+                        .iter()
+                        .find_map(|f| img.get(f).filter(|n| n.as_str().is_some()));
+                    let tag = img.get("tag");
+                    let digest = img
+                        .get("digest")
+                        .map(|d| ("digest", d))
+                        .or_else(|| img.get("sha").map(|d| ("sha", d)));
+                    if repository.is_none() && tag.is_none() && digest.is_none() {
+                        continue;
+                    }
+                    image_maps.insert(img as *const Node);
+                    let repo = repository.and_then(Node::as_str).unwrap_or("");
+                    let name = match img.get("registry").and_then(Node::as_str) {
+                        Some(r) if !r.is_empty() && !repo.is_empty() => format!("{r}/{repo}"),
+                        _ if !repo.is_empty() => repo.to_string(),
+                        _ => path.trim_start_matches("app.").to_string(),
+                    };
+                    out.push(Image {
+                        node: img,
+                        path,
+                        name,
+                        form: ImageForm::Map {
+                            repository,
+                            tag,
+                            digest,
+                        },
+                    });
+                }
+                Value::Str(s) => {
+                    let s = s.trim();
+                    if is_placeholder(s) || !looks_like_image(s) {
+                        continue;
+                    }
+                    out.push(Image {
+                        node: img,
+                        path,
+                        name: s.to_string(),
+                        form: ImageForm::Str { text: s },
+                    });
+                }
+                _ => {}
             }
         }
+    };
+    walk_maps(values, &mut found);
+    for (i, obj) in manifests.iter().enumerate() {
+        walk_maps_at(obj, &format!("app.manifests.{i}"), &mut found);
     }
     out
 }

@@ -163,6 +163,9 @@ pub struct AppSpec {
     pub own_file: String,
     /// Every layer file that went into this app, first to last.
     pub layers: Vec<String>,
+    /// For a chart kept in this repository, its own `values.yaml`: what
+    /// Helm applies under the values nexus writes.
+    pub chart_defaults: Option<std::sync::Arc<Node>>,
 }
 
 impl AppSpec {
@@ -178,6 +181,19 @@ impl AppSpec {
         match self.doc.get("app").and_then(|a| a.get("values")) {
             Some(n) if n.as_map().is_some() => n,
             _ => &EMPTY,
+        }
+    }
+
+    /// The values the chart really gets: [`AppSpec::values`] over the
+    /// chart's own `values.yaml` for a chart in this repository (as Helm
+    /// coalesces them), else the values alone. What lint and `explain`
+    /// look at; never written.
+    pub fn effective_values(&self) -> std::borrow::Cow<'_, Node> {
+        match &self.chart_defaults {
+            Some(d) if self.chart.is_some() => {
+                std::borrow::Cow::Owned(crate::charts::coalesce(d, self.values()))
+            }
+            _ => std::borrow::Cow::Borrowed(self.values()),
         }
     }
 }

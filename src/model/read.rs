@@ -479,6 +479,7 @@ pub fn app_spec(
         doc,
         own_file: own_file.to_string(),
         layers,
+        chart_defaults: None,
     })
 }
 

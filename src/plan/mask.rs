@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::secrets::{MASK, is_secret_key, mask_line};
+use crate::secrets::{MASK, is_secret_key, mask_line, names_in};
 use crate::yaml::emit;
 use crate::yaml::node::{Node, Pos, Value};
 
@@ -96,7 +96,8 @@ fn is_scalar(node: &Node) -> bool {
 /// and for the data of a `Secret` object.
 fn secret_child(map_node: &Node, key: &str) -> bool {
     if is_secret_key(key) {
-        return true;
+        // An External Secrets `secretKey` names a key: a reviewer must see it.
+        return !names_in(map_node, key);
     }
     if key == "value"
         && map_node

@@ -65,7 +65,7 @@ fn text_output_is_one_message_per_cause_with_the_source_line() {
     run.code(1);
     assert_eq!(
         run.stdout,
-        "error[NX101]: image tag is `latest`\n --> environments/apps/x.yaml:5:46\n  |\n5 |     image: {repository: ghcr.io/acme/x, tag: latest, digest: \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n  |                                              ^^^^^^\n  |\n  = in: stage/x\n  = help: set an explicit version tag (or pin a digest)\n\n1 error(s), 0 warning(s), 0 info(s), 0 suppressed\n"
+        "error[NX101]: image `ghcr.io/acme/x` uses the tag `latest`\n --> environments/apps/x.yaml:5:46\n  |\n5 |     image: {repository: ghcr.io/acme/x, tag: latest, digest: \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n  |                                              ^^^^^^\n  |\n  = in: stage/x\n  = help: set an explicit version tag (or pin a digest)\n\n1 error(s), 0 warning(s), 0 info(s), 0 suppressed\n"
     );
     let color = r.run_env(&["lint", "stage"], &[("NO_COLOR", "")]);
     assert!(!color.stdout.contains('\u{1b}'), "no colour when piped");
@@ -78,7 +78,7 @@ fn github_annotations_are_exact() {
     run.code(1);
     assert_eq!(
         run.stdout,
-        "::error file=environments/apps/x.yaml,line=5,col=46,title=NX101::image tag is `latest` (in stage/x)%0Aset an explicit version tag (or pin a digest)\n"
+        "::error file=environments/apps/x.yaml,line=5,col=46,title=NX101::image `ghcr.io/acme/x` uses the tag `latest` (in stage/x)%0Aset an explicit version tag (or pin a digest)\n"
     );
 }
 

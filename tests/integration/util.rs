@@ -95,6 +95,7 @@ impl Repo {
             "schemas",
             "charts",
             "manifests",
+            "policies",
         ] {
             copy_dir(&project_root().join(dir), &r.path().join(dir));
         }

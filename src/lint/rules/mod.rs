@@ -23,6 +23,7 @@ pub mod nx105;
 pub mod nx106;
 pub mod nx107;
 pub mod nx108;
+pub mod nx109;
 
 /// What every rule file needs.
 mod prelude {

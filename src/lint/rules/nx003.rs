@@ -2,6 +2,7 @@
 //! repositories fall outside what the project allows.
 
 use super::prelude::*;
+use crate::lint::glob;
 use crate::model::ChartSource;
 
 pub const RULE: Rule = Rule {
@@ -21,7 +22,14 @@ own and always exists), the Application's destination (server or cluster
 name, and namespace) must match one of the project's `destinations`, and
 every source repository (the chart's `repoURL`, and this repository for
 `$values` and manifests) must match one of its `sourceRepos`. Matching
-follows ArgoCD: `*` and other glob patterns, and `!` entries that deny.
+follows ArgoCD exactly: its glob library's syntax (`*` stops at `/` in
+`sourceRepos` and matches anything in `destinations`, `**` crosses `/`,
+`?`, `[a-z]`, `[!abc]`, `{a,b}`), repository URLs normalised as ArgoCD
+does (`git@host:org/repo.git` is `git@host/org/repo`), and `!` entries
+that deny whatever else allows. Patterns and URLs of any length match
+(an EKS endpoint of 70 characters and more, a `https://*.eks.amazonaws.com`
+glob over it), in time proportional to pattern and URL, so no pattern a
+pull request adds can stall the check.
 
 ## Why is this bad?
 ArgoCD refuses to sync such an Application ("application destination is
@@ -43,105 +51,44 @@ Use instead: add `{server: https://kubernetes.default.svc, namespace: payments}`
 to the project's `destinations`, or deploy into a namespace it allows.
 "#;
 
-/// ArgoCD's glob: `*` (any run of characters, or of non-separators when a
-/// separator is given), `?`, `[...]` classes and `{a,b}` alternatives.
-pub fn glob(pattern: &str, text: &str, sep: Option<char>) -> bool {
-    fn go(p: &[char], t: &[char], sep: Option<char>, depth: usize) -> bool {
-        if depth > 64 {
-            return false;
-        }
-        let Some(&c) = p.first() else {
-            return t.is_empty();
-        };
-        match c {
-            '*' => {
-                let super_star = p.get(1) == Some(&'*');
-                let rest = if super_star { &p[2..] } else { &p[1..] };
-                for i in 0..=t.len() {
-                    if go(rest, &t[i..], sep, depth + 1) {
-                        return true;
-                    }
-                    if i < t.len() && !super_star && Some(t[i]) == sep {
-                        return false;
-                    }
-                }
-                false
-            }
-            '?' => !t.is_empty() && Some(t[0]) != sep && go(&p[1..], &t[1..], sep, depth + 1),
-            '[' => {
-                let Some(end) = p.iter().position(|&x| x == ']') else {
-                    return !t.is_empty() && t[0] == '[' && go(&p[1..], &t[1..], sep, depth + 1);
-                };
-                let Some(&ch) = t.first() else { return false };
-                let class = &p[1..end];
-                let (neg, class) = match class.first() {
-                    Some('!') | Some('^') => (true, &class[1..]),
-                    _ => (false, class),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < class.len() {
-                    if i + 2 < class.len() && class[i + 1] == '-' {
-                        hit |= class[i] <= ch && ch <= class[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= class[i] == ch;
-                        i += 1;
-                    }
-                }
-                hit != neg && go(&p[end + 1..], &t[1..], sep, depth + 1)
-            }
-            '{' => {
-                let Some(end) = p.iter().position(|&x| x == '}') else {
-                    return !t.is_empty() && t[0] == '{' && go(&p[1..], &t[1..], sep, depth + 1);
-                };
-                let inner: String = p[1..end].iter().collect();
-                inner.split(',').any(|alt| {
-                    let mut q: Vec<char> = alt.chars().collect();
-                    q.extend_from_slice(&p[end + 1..]);
-                    go(&q, t, sep, depth + 1)
-                })
-            }
-            '\\' if p.len() > 1 => {
-                !t.is_empty() && t[0] == p[1] && go(&p[2..], &t[1..], sep, depth + 1)
-            }
-            _ => !t.is_empty() && t[0] == c && go(&p[1..], &t[1..], sep, depth + 1),
-        }
+/// ArgoCD's `globMatch`: `!pattern` matches what the pattern does not
+/// (so a deny pattern that does not compile matches everything), `*`
+/// matches anything, the rest is [`glob::matches`].
+fn glob_match(pattern: &str, text: &str, separators: &[char]) -> bool {
+    if let Some(p) = pattern.strip_prefix('!') {
+        return !glob::matches(p, text, separators);
     }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    go(&p, &t, sep, 0)
-}
-
-/// ArgoCD's `globMatch` with negation: a `!pattern` matches what the
-/// pattern does not.
-fn glob_neg(pattern: &str, text: &str, sep: Option<char>) -> bool {
-    match pattern.strip_prefix('!') {
-        Some(p) => !glob(p, text, sep),
-        None => glob(pattern, text, sep),
-    }
+    pattern == "*" || glob::matches(pattern, text, separators)
 }
 
 fn deny(pattern: &str) -> bool {
     pattern.starts_with('!')
 }
 
-/// ArgoCD's `NormalizeGitURL`, simplified: lower case, no `.git`, no
-/// trailing slash, `git@host:org/repo` as `host/org/repo`.
+/// ArgoCD's `NormalizeGitURL`: trimmed and lower case; an SSH URL
+/// (`git@host:org/repo`, `ssh://git@host/org/repo`) as `git@host/org/repo`;
+/// no `.git` suffix.
 pub fn normalise_repo(url: &str) -> String {
     let mut u = url.trim().to_ascii_lowercase();
-    if let Some(rest) = u.strip_prefix("git@")
-        && let Some((host, path)) = rest.split_once(':')
-    {
-        u = format!("ssh://git@{host}/{path}");
-    }
-    while u.ends_with('/') {
-        u.pop();
+    if is_ssh_url(&u) && !u.starts_with("ssh://") {
+        u = format!("ssh://{}", u.replacen(':', "/", 1));
     }
     if let Some(s) = u.strip_suffix(".git") {
         u = s.to_string();
     }
-    u
+    match u.strip_prefix("ssh://") {
+        Some(rest) => rest.to_string(),
+        None => u,
+    }
+}
+
+/// ArgoCD's `^(ssh://)?([^/:]*?)@[^@]+$`.
+fn is_ssh_url(u: &str) -> bool {
+    let rest = u.strip_prefix("ssh://").unwrap_or(u);
+    match rest.split_once('@') {
+        Some((user, host)) => !user.contains(['/', ':']) && !host.is_empty() && !host.contains('@'),
+        None => false,
+    }
 }
 
 /// Is the repository allowed by `sourceRepos`? (ArgoCD `IsSourcePermitted`.)
@@ -153,11 +100,7 @@ pub fn repo_permitted(patterns: &[String], repo: &str) -> bool {
             Some(rest) => format!("!{}", normalise_repo(rest)),
             None => normalise_repo(p),
         };
-        let matched = if norm == "*" {
-            true
-        } else {
-            glob_neg(&norm, &src, Some('/'))
-        };
+        let matched = glob_match(&norm, &src, &['/']);
         if matched {
             any = true;
         } else if deny(&norm) {
@@ -175,24 +118,27 @@ pub struct Dest {
     pub namespace: String,
 }
 
-/// Is the destination allowed? (ArgoCD `isDestinationMatched`.)
+/// Is the destination allowed? (ArgoCD `isDestinationMatched`, where a
+/// deny entry that applies refuses whatever other entries allow. ArgoCD
+/// knows the cluster's server and name both; nexus knows only what the
+/// Application names, so a deny on the other one is not assumed to apply,
+/// and a namespace deny applies to a cluster matched either way.)
 pub fn dest_permitted(items: &[Dest], dst: &Dest) -> bool {
     let mut any = false;
-    let mut no_deny = true;
     for item in items {
-        let name_m = !dst.name.is_empty() && glob_neg(&item.name, &dst.name, None);
-        let server_m = !dst.server.is_empty() && glob_neg(&item.server, &dst.server, None);
-        let ns_m = glob_neg(&item.namespace, &dst.namespace, None);
-        let matched = (server_m || name_m) && ns_m;
-        if matched {
+        let name_m = !dst.name.is_empty() && glob_match(&item.name, &dst.name, &[]);
+        let server_m = !dst.server.is_empty() && glob_match(&item.server, &dst.server, &[]);
+        let ns_m = glob_match(&item.namespace, &dst.namespace, &[]);
+        if (server_m || name_m) && ns_m {
             any = true;
-        } else if (((!name_m && deny(&item.name)) || (!server_m && deny(&item.server))) && ns_m)
-            || ((server_m || name_m) && !ns_m && deny(&item.namespace))
+        } else if (!dst.name.is_empty() && !name_m && deny(&item.name))
+            || (!dst.server.is_empty() && !server_m && deny(&item.server) && ns_m)
+            || (!ns_m && deny(&item.namespace) && (server_m || name_m))
         {
-            no_deny = false;
+            return false;
         }
     }
-    any && no_deny
+    any
 }
 
 fn str_list(node: Option<&Node>) -> Vec<String> {
@@ -401,27 +347,34 @@ mod tests {
     }
 
     #[test]
-    fn globs_follow_argocd() {
-        assert!(glob("*", "anything/at/all", None));
-        assert!(!glob(
-            "https://github.com/acme/*",
-            "https://github.com/acme/a/b",
-            Some('/')
-        ));
-        assert!(glob(
-            "https://github.com/acme/*",
-            "https://github.com/acme/a",
-            Some('/')
-        ));
-        assert!(glob(
-            "https://github.com/**",
-            "https://github.com/acme/a",
-            Some('/')
-        ));
-        assert!(glob("team-?", "team-a", None));
-        assert!(glob("{api,web}", "web", None));
-        assert!(glob("ns-[a-c]", "ns-b", None));
-        assert!(!glob("ns-[a-c]", "ns-d", None));
+    fn argocd_glob_match() {
+        assert!(glob_match("*", "anything/at/all", &['/']));
+        assert!(glob_match("!kube-*", "default", &[]));
+        assert!(!glob_match("!kube-*", "kube-system", &[]));
+        // A deny pattern that does not compile denies nothing.
+        assert!(glob_match("![oops", "x", &[]));
+        assert!(!glob_match("[oops", "[oops", &[]));
+    }
+
+    #[test]
+    fn repository_urls_normalise_as_argocd_does() {
+        assert_eq!(
+            normalise_repo(" https://GitHub.com/Acme/GitOps.git "),
+            "https://github.com/acme/gitops"
+        );
+        assert_eq!(
+            normalise_repo("git@github.com:acme/gitops.git"),
+            "git@github.com/acme/gitops"
+        );
+        assert_eq!(
+            normalise_repo("ssh://git@github.com/acme/gitops"),
+            "git@github.com/acme/gitops"
+        );
+        // A trailing slash is kept, as in ArgoCD.
+        assert_eq!(
+            normalise_repo("https://charts.example.com/"),
+            "https://charts.example.com/"
+        );
     }
 
     #[test]
@@ -474,5 +427,55 @@ mod tests {
             &s(&["https://github.com/acme/*"]),
             "https://github.com/acme/x"
         ));
+        // SSH and HTTPS spellings, and globs over both.
+        assert!(repo_permitted(
+            &s(&["git@github.com:acme/*"]),
+            "ssh://git@github.com/acme/gitops.git"
+        ));
+        assert!(!repo_permitted(
+            &s(&["https://github.com/acme/*"]),
+            "https://github.com/acme/team/x"
+        ));
+        assert!(repo_permitted(
+            &s(&["https://github.com/acme/**"]),
+            "https://github.com/acme/team/x"
+        ));
+    }
+
+    /// A cluster endpoint of any length matches itself and globs over it;
+    /// a deny for the namespace wins over an allow-all.
+    #[test]
+    fn cloud_cluster_endpoints() {
+        let eks = "https://9F7C3B1E2D4A5F6E7D8C9B0A1F2E3D4C.gr7.eu-central-1.eks.amazonaws.com";
+        assert!(dest_permitted(&[d(eks, "payments")], &d(eks, "payments")));
+        assert!(dest_permitted(
+            &[d("https://*.eks.amazonaws.com", "*")],
+            &d(eks, "payments")
+        ));
+        let gke = "https://34.141.200.17";
+        assert!(dest_permitted(
+            &[d("https://34.141.*", "team-*")],
+            &d(gke, "team-a")
+        ));
+        let items = vec![d("*", "*"), d(eks, "!kube-*")];
+        assert!(!dest_permitted(&items, &d(eks, "kube-system")));
+        assert!(dest_permitted(&items, &d(eks, "payments")));
+        // A deny on the cluster name refuses whatever the namespace.
+        let deny_name = Dest {
+            server: String::new(),
+            name: "!prod-*".into(),
+            namespace: "other".into(),
+        };
+        let by_name = Dest {
+            server: String::new(),
+            name: "prod-eu".into(),
+            namespace: "api".into(),
+        };
+        let allow = Dest {
+            server: String::new(),
+            name: "*".into(),
+            namespace: "*".into(),
+        };
+        assert!(!dest_permitted(&[allow, deny_name], &by_name));
     }
 }

@@ -207,6 +207,7 @@ fn check(cx: &RepoCx, out: &mut Sink) {
             let cx_app = AppCx {
                 env,
                 app: me.app,
+                values: me.app.values(),
                 protected: false,
                 config: cx.config,
                 files: cx.files,

@@ -158,6 +158,7 @@ fn check(cx: &RepoCx, out: &mut Sink) {
                 (Some(n), _, Some(app)) => AppCx {
                     env: o.env,
                     app,
+                    values: app.values(),
                     protected: false,
                     config: cx.config,
                     files: cx.files,

@@ -1,7 +1,7 @@
 //! NX101: an image tag is missing or `latest`.
 
 use super::prelude::*;
-use crate::lint::workload::{Image, is_placeholder, parse_image};
+use crate::lint::workload::{self, ImageForm, is_placeholder, parse_image};
 
 pub const RULE: Rule = Rule {
     code: "NX101",
@@ -14,10 +14,17 @@ pub const RULE: Rule = Rule {
 
 const DOC: &str = r#"
 ## What it does
-Checks every image in the app's Helm values (`image` as a map with
-`repository`/`tag`/`digest`, or as a string, at any depth) and in the
-containers of `app.manifests`: it needs a tag other than `latest`, unless
-it is pinned by digest.
+Checks every image of the app: `image` and `<something>Image` keys at any
+depth of the Helm values (the chart's own `values.yaml` under them, for a
+chart in this repository) and of every object in `app.manifests`, custom
+resources included (an OpenTelemetry `Instrumentation`'s
+`spec.java.image`). An image written as a string needs a tag other than
+`latest` (no tag means `latest`) unless it is pinned by digest. In the map
+form charts use (`{registry, repository, tag, digest}`, `image.image` in
+ingress-nginx, `sha` in kube-prometheus-stack) `tag: latest` is reported,
+and an empty or missing tag is not: the chart then uses its
+`appVersion`, which the chart version pins (`helm create`'s default, and
+Bitnami's `{registry, repository}` images).
 
 ## Why is this bad?
 `latest`, or no tag (which means `latest`), is whatever was pushed last.
@@ -44,91 +51,62 @@ fn bad_tag(tag: &str) -> bool {
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let hint = "set an explicit version tag (or pin a digest)";
-    for img in workload::images(cx.app.values(), &cx.app.manifests) {
-        match img {
-            Image::Map {
-                node,
-                path,
-                tag,
-                digest,
-                repository,
+    for img in workload::images(cx.values(), &cx.app.manifests) {
+        let name = &img.name;
+        match img.form {
+            ImageForm::Map {
+                repository, tag, ..
             } => {
                 let repo = repository.and_then(Node::as_str).unwrap_or("");
-                if repo.contains("{{") {
+                if is_placeholder(repo) {
                     continue;
                 }
-                let in_repo = parse_image(repo);
-                let has_digest = digest
-                    .and_then(Node::as_str)
-                    .is_some_and(|d| !d.trim().is_empty())
-                    || in_repo.digest.is_some();
-                match tag {
-                    Some(t) => match &t.value {
-                        Value::Str(s) if is_placeholder(s) => {}
-                        Value::Str(s) if bad_tag(s) => out.push(
-                            finding("image tag is `latest`", format!("{path}.tag"), cx.at(t))
-                                .with_hint(hint),
-                        ),
-                        Value::Str(s)
-                            if s.trim().is_empty() && !has_digest && in_repo.tag.is_none() =>
-                        {
-                            out.push(
-                                finding("image tag is empty", format!("{path}.tag"), cx.at(t))
-                                    .with_hint(hint),
-                            )
-                        }
-                        Value::Null if !has_digest && in_repo.tag.is_none() => out.push(
-                            finding("image tag is unset (null)", format!("{path}.tag"), cx.at(t))
-                                .with_hint(hint),
-                        ),
-                        _ => {}
-                    },
-                    None => {
-                        if let Some(t) = in_repo.tag.as_deref() {
-                            if bad_tag(t) {
-                                let r = repository.unwrap_or(node);
-                                out.push(
-                                    finding(
-                                        "image tag is `latest`",
-                                        format!("{path}.repository"),
-                                        cx.at(r),
-                                    )
-                                    .with_hint(hint),
-                                );
-                            }
-                        } else if !has_digest {
-                            out.push(
-                                finding(
-                                    "image has no tag",
-                                    format!("{path}.tag"),
-                                    cx.missing(Some(node)),
-                                )
-                                .with_hint(hint),
-                            );
-                        }
-                    }
+                // A tag written into the repository (`nginx:latest`).
+                let in_repo = parse_image(repo).tag;
+                if let Some(t) = in_repo.as_deref().filter(|t| bad_tag(t)) {
+                    out.push(
+                        finding(
+                            format!("image `{name}` uses the tag `{t}`"),
+                            format!("{}.repository", img.path),
+                            cx.at(repository.unwrap_or(img.node)),
+                        )
+                        .with_hint(hint),
+                    );
+                    continue;
+                }
+                // An empty, null or missing tag is the chart's appVersion,
+                // pinned by the chart version: fine.
+                if let Some(t) = tag
+                    && let Some(s) = t.as_str()
+                    && !is_placeholder(s)
+                    && bad_tag(s)
+                {
+                    out.push(
+                        finding(
+                            format!("image `{name}` uses the tag `latest`"),
+                            format!("{}.tag", img.path),
+                            cx.at(t),
+                        )
+                        .with_hint(hint),
+                    );
                 }
             }
-            Image::Str {
-                node,
-                path,
-                text: s,
-            } => {
-                let r = parse_image(s);
+            ImageForm::Str { text } => {
+                let r = parse_image(text);
                 match r.tag.as_deref() {
                     Some(t) if bad_tag(t) => out.push(
                         finding(
-                            format!("image `{s}` uses the tag `latest`"),
-                            path,
-                            cx.at(node),
+                            format!("image `{text}` uses the tag `latest`"),
+                            img.path,
+                            cx.at(img.node),
                         )
                         .with_hint(hint),
                     ),
                     None if r.digest.is_none() => out.push(
                         finding(
-                            format!("image `{s}` has no tag (that means `latest`)"),
-                            path,
-                            cx.at(node),
+                            format!("image `{text}` has no tag (that means `latest`)"),
+                            img.path,
+                            cx.at(img.node),
                         )
                         .with_hint(hint),
                     ),

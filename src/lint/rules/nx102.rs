@@ -1,7 +1,9 @@
 //! NX102: an image is not pinned by digest.
 
 use super::prelude::*;
-use crate::lint::workload::{Image, is_placeholder, parse_image, valid_digest};
+use crate::lint::workload::{
+    self, ImageForm, is_placeholder, parse_image, valid_digest, valid_sha,
+};
 
 pub const RULE: Rule = Rule {
     code: "NX102",
@@ -14,11 +16,13 @@ pub const RULE: Rule = Rule {
 
 const DOC: &str = r#"
 ## What it does
-Checks every image in the app's Helm values and in the containers of
-`app.manifests` for a content digest: `image.digest: sha256:<64 hex>` in
-values, or `repository@sha256:...` in an image string. A digest that is
-not `sha256:` plus 64 hex digits is reported too. By default the rule is
-on in protected environments only.
+Checks every image of the app (the same images as NX101: `image` and
+`<something>Image` keys in the values and in every manifest, custom
+resources included) for a content digest: `digest: sha256:<64 hex>` (or
+kube-prometheus-stack's `sha: <64 hex>`) in an image map, or
+`repository@sha256:...` in an image string. Each image gets its own
+finding. A digest that is not well formed is reported too. By default
+the rule is on in protected environments only.
 
 ## Why is this bad?
 A tag is a name that can be moved: a re-pushed `1.7.2` changes what
@@ -46,70 +50,77 @@ app:
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let hint = "pin the image by digest: `digest: sha256:<64 hex>` (or `image@sha256:...`)";
-    for img in workload::images(cx.app.values(), &cx.app.manifests) {
-        match img {
-            Image::Map {
-                node,
-                path,
-                digest,
+    for img in workload::images(cx.values(), &cx.app.manifests) {
+        let name = &img.name;
+        match img.form {
+            ImageForm::Map {
                 repository,
                 tag,
+                digest,
             } => {
                 let repo = repository.and_then(Node::as_str).unwrap_or("");
                 if is_placeholder(repo) || tag.and_then(Node::as_str).is_some_and(is_placeholder) {
                     continue;
                 }
-                let in_repo = parse_image(repo).digest;
-                match (digest, in_repo) {
-                    (_, Some(d)) if valid_digest(&d) => {}
-                    (Some(d), _) => match d.as_str() {
-                        Some(s) if is_placeholder(s) || valid_digest(s.trim()) => {}
-                        Some(s) if !s.trim().is_empty() => out.push(
+                if parse_image(repo).digest.is_some_and(|d| valid_digest(&d)) {
+                    continue;
+                }
+                match digest {
+                    Some((field, d)) => match d.as_str().map(str::trim) {
+                        Some(s) if is_placeholder(s) => {}
+                        Some(s) if field == "sha" && valid_sha(s) => {}
+                        Some(s) if field == "digest" && valid_digest(s) => {}
+                        Some(s) if !s.is_empty() => out.push(
                             finding(
-                                format!("image digest `{s}` is not `sha256:` and 64 hex digits"),
-                                format!("{path}.digest"),
+                                format!(
+                                    "image `{name}`: `{field}: {s}` is not {}",
+                                    if field == "sha" {
+                                        "64 hex digits"
+                                    } else {
+                                        "`sha256:` and 64 hex digits"
+                                    }
+                                ),
+                                format!("{}.{field}", img.path),
                                 cx.at(d),
                             )
                             .with_hint(hint),
                         ),
                         _ => out.push(
                             finding(
-                                "image is not pinned by digest (`digest` is empty)",
-                                format!("{path}.digest"),
+                                format!(
+                                    "image `{name}` is not pinned by digest (`{field}` is empty)"
+                                ),
+                                format!("{}.{field}", img.path),
                                 cx.at(d),
                             )
                             .with_hint(hint),
                         ),
                     },
-                    (None, _) => out.push(
+                    None => out.push(
                         finding(
-                            "image is not pinned by digest",
-                            format!("{path}.digest"),
-                            cx.missing(Some(node)),
+                            format!("image `{name}` is not pinned by digest"),
+                            format!("{}.digest", img.path),
+                            cx.missing(Some(img.node)),
                         )
                         .with_hint(hint),
                     ),
                 }
             }
-            Image::Str {
-                node,
-                path,
-                text: s,
-            } => match parse_image(s).digest {
+            ImageForm::Str { text } => match parse_image(text).digest {
                 Some(d) if valid_digest(&d) => {}
                 Some(d) => out.push(
                     finding(
-                        format!("image digest `{d}` is not `sha256:` and 64 hex digits"),
-                        path,
-                        cx.at(node),
+                        format!("image `{text}`: digest `{d}` is not `sha256:` and 64 hex digits"),
+                        img.path,
+                        cx.at(img.node),
                     )
                     .with_hint(hint),
                 ),
                 None => out.push(
                     finding(
-                        format!("image `{s}` is not pinned by digest"),
-                        path,
-                        cx.at(node),
+                        format!("image `{text}` is not pinned by digest"),
+                        img.path,
+                        cx.at(img.node),
                     )
                     .with_hint(hint),
                 ),

@@ -19,7 +19,12 @@ container in `app.manifests` for `requests.cpu`, `requests.memory`,
 `limits.cpu` and `limits.memory`. A values tree that configures a
 workload (it has an `image`, probes, a security context ...) but sets no
 `resources` anywhere is reported against the app's own layer file. A
-Bitnami-style `resourcesPreset` next to `resources` counts as set.
+Bitnami `resourcesPreset` (other than `none`) counts as set, with or
+without `resources` beside it, and a volume's `resources` (a
+PersistentVolumeClaim's `{requests: {storage: 50Gi}}`, as in
+kube-prometheus-stack's `storageSpec`) is not a container's and is left
+alone. For a chart in this repository, its own `values.yaml` counts: a
+default it sets is set.
 
 ## Why is this bad?
 Without requests the scheduler packs pods blindly and the pod is the
@@ -45,6 +50,30 @@ app:
 
 const HINT: &str =
     "set `resources: {requests: {cpu: ..., memory: ...}, limits: {cpu: ..., memory: ...}}`";
+
+/// A volume's `resources` (`{requests: {storage: 50Gi}}` in a
+/// PersistentVolumeClaim spec, kube-prometheus-stack's `storageSpec`):
+/// storage only, nothing about CPU or memory.
+fn volume_request(res: &Node) -> bool {
+    let parts: Vec<&Node> = ["requests", "limits"]
+        .iter()
+        .filter_map(|p| res.get(p))
+        .collect();
+    !parts.is_empty()
+        && parts.iter().all(|p| {
+            p.as_map().is_some_and(|m| {
+                !m.is_empty() && m.keys().all(|k| k == "storage" || k == "ephemeral-storage")
+            })
+        })
+        && parts.iter().any(|p| p.get("storage").is_some())
+}
+
+/// A Bitnami `resourcesPreset` that sets requests and limits.
+fn preset(map: &Node) -> bool {
+    map.get("resourcesPreset")
+        .and_then(Node::as_str)
+        .is_some_and(|p| !p.trim().is_empty() && p != "none")
+}
 
 /// Report what a `resources` node lacks.
 fn check_resources(cx: &AppCx, out: &mut Sink, res: &Node, path: &str) {
@@ -99,16 +128,18 @@ fn check_resources(cx: &AppCx, out: &mut Sink, res: &Node, path: &str) {
 }
 
 fn check(cx: &AppCx, out: &mut Sink) {
-    let values = cx.app.values();
+    let values = cx.values();
     let mut found = false;
     workload::walk_maps(values, &mut |path, m| {
-        if let Some(res) = m.get("resources") {
+        if preset(m) {
             found = true;
-            let preset = m
-                .get("resourcesPreset")
-                .and_then(Node::as_str)
-                .is_some_and(|p| !p.is_empty() && p != "none");
-            if !preset && !matches!(res.value, Value::Seq(_)) {
+        }
+        if let Some(res) = m.get("resources") {
+            if volume_request(res) {
+                return;
+            }
+            found = true;
+            if !preset(m) && !matches!(res.value, Value::Seq(_)) {
                 check_resources(cx, out, res, &format!("{path}.resources"));
             }
         }

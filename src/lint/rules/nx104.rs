@@ -19,7 +19,12 @@ map with `replicaCount` (or an integer `replicas`) or `autoscaling` is a
 workload: with `autoscaling.enabled: true` its `minReplicas` (default 1)
 must be at least 2, otherwise its `replicaCount` must be. A values tree
 that describes a workload but sets neither anywhere runs the chart's
-default, usually 1, and is reported against the app's own layer file.
+default, usually 1: that is a warning (nexus cannot see the default of a
+chart from a registry, and a DaemonSet chart, `kind: DaemonSet` or
+`mode: daemonset`, has none), reported against the app's own layer file.
+`replicas` is known as well as `replicaCount`
+(`prometheus.prometheusSpec.replicas`, `alertmanager.alertmanagerSpec.replicas`),
+and for a chart in this repository its own `values.yaml` counts.
 Deployments, StatefulSets and ReplicaSets in `app.manifests` need
 `spec.replicas` of at least 2 (unset means 1). By default the rule is on
 in protected environments only.
@@ -48,8 +53,24 @@ app:
 
 const HINT: &str = "run at least 2 replicas (`replicaCount: 2`) or autoscale with `autoscaling: {enabled: true, minReplicas: 2}`";
 
+/// Values of a chart that runs a DaemonSet (`kind: DaemonSet` as in
+/// fluent-bit, `mode: daemonset` as in the OpenTelemetry collector): one
+/// pod per node, no replica count.
+fn daemonset(values: &Node) -> bool {
+    let mut found = false;
+    workload::walk_maps(values, &mut |_, m| {
+        let is = |k: &str| {
+            m.get(k)
+                .and_then(Node::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case("daemonset"))
+        };
+        found |= is("kind") || is("mode") || is("deploymentMode");
+    });
+    found
+}
+
 fn check(cx: &AppCx, out: &mut Sink) {
-    let values = cx.app.values();
+    let values = cx.values();
     let mut seen = false;
     workload::walk_maps(values, &mut |path, m| {
         let replicas = m
@@ -111,14 +132,18 @@ fn check(cx: &AppCx, out: &mut Sink) {
             );
         }
     });
-    if !seen && workload::describes_workload(values) {
-        out.push(
+    // Nothing set anywhere: the chart's default applies, which nexus
+    // cannot see for a chart from a registry (usually 1, but a DaemonSet
+    // chart has none). A warning: it may not be a problem.
+    if !seen && workload::describes_workload(values) && !daemonset(values) {
+        out.push_with_default(
             finding(
                 "no `replicaCount` or autoscaling is set: the chart default (usually 1) applies",
                 "app.values.replicaCount",
                 cx.missing_in_values(),
             )
             .with_hint(HINT),
+            Severity::Warning,
         );
     }
     for pod in workload::pods(&cx.app.manifests) {

@@ -129,7 +129,7 @@ fn check_pair(
 }
 
 fn check(cx: &AppCx, out: &mut Sink) {
-    workload::walk_maps(cx.app.values(), &mut |path, m| {
+    workload::walk_maps(cx.values(), &mut |path, m| {
         let pod =
             active(m.get("podSecurityContext")).map(|n| (n, format!("{path}.podSecurityContext")));
         let container = active(m.get("containerSecurityContext"))

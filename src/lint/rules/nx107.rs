@@ -47,7 +47,7 @@ fn off(n: &Node) -> bool {
 }
 
 fn check(cx: &AppCx, out: &mut Sink) {
-    let values = cx.app.values();
+    let values = cx.values();
     let workload = workload::describes_workload(values);
     for probe in ["livenessProbe", "readinessProbe"] {
         let mut found = false;

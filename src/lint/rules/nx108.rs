@@ -38,7 +38,7 @@ const KEYS: [&str; 3] = ["hostNetwork", "hostPID", "hostIPC"];
 
 fn check(cx: &AppCx, out: &mut Sink) {
     let hint = "remove it: pods should not share the node's namespaces";
-    workload::walk_maps(cx.app.values(), &mut |path, m| {
+    workload::walk_maps(cx.values(), &mut |path, m| {
         for k in KEYS {
             if let Some(n) = m.get(k)
                 && n.as_bool() == Some(true)
