@@ -2,8 +2,8 @@
 # The nexus benchmark: builds release, generates synthetic repositories of
 # N apps x {stage, prod} with examples/gen_repo.rs, and times
 #   render --all (cold: into an empty output directory; warm: re-render of
-#   an unchanged tree, which writes nothing), validate --all, lint --all and
-#   check (whichever of these the binary has), plus the floor
+#   an unchanged tree, which writes nothing), validate --all, lint --all,
+#   check and diff stage prod (whichever of these the binary has), plus the floor
 #   (examples/floor.rs: single-threaded parse + naive merge + write values
 #   and Applications, nothing else).
 # Prints a markdown table: median wall time of RUNS runs, throughput (apps
@@ -110,6 +110,9 @@ for n in $SIZES; do
     done
     if has_command check; then
         bench "$n" "check" ":" "$NEXUS" check
+    fi
+    if has_command diff; then
+        bench "$n" "diff stage prod" ":" "$NEXUS" diff stage prod
     fi
     bench "$n" "floor (examples/floor.rs)" ":" "$BIN/examples/floor" --repo "$repo" --out floor-@I
     floor_ms=$LAST_MS

@@ -41,6 +41,9 @@ pub struct Config {
     pub required_labels: Vec<String>,
     /// Pairs as written (environments or groups).
     pub parity: Vec<(String, String)>,
+    /// `promote.paths`: what `nexus promote` moves (user paths such as
+    /// `values.image.tag`); empty: the default.
+    pub promote_paths: Vec<String>,
     /// `lint.kubernetesVersion`: the cluster version NX109 checks API
     /// versions against, as (major, minor).
     pub kubernetes_version: Option<(u32, u32)>,
@@ -291,7 +294,7 @@ fn parse(
         );
         return Err(Error::many(cx.errs));
     };
-    const TOP: &[&str] = &["protectedEnvs", "lint", "maxFileSize"];
+    const TOP: &[&str] = &["protectedEnvs", "lint", "maxFileSize", "promote"];
     const LINT: &[&str] = &["rules", "requiredLabels", "parity", "kubernetesVersion"];
     for (k, e) in map {
         match k.as_str() {
@@ -389,6 +392,7 @@ fn parse(
                     }
                 }
             }
+            "promote" => parse_promote(&mut cx, &e.node, &mut cfg),
             other => unknown_key(&mut cx, other, e.key_pos, TOP, "in nexus.yaml"),
         }
     }
@@ -399,6 +403,52 @@ fn parse(
         Ok(cfg)
     } else {
         Err(Error::many(cx.errs))
+    }
+}
+
+/// `promote: {paths: [values.image.tag, ...]}`.
+fn parse_promote(cx: &mut Ctx, node: &Node, cfg: &mut Config) {
+    let Some(m) = node.as_map() else {
+        if !node.is_null() {
+            cx.err(
+                format!("`promote` must be a map, got {}", node.type_name()),
+                node.pos,
+                Some("write `promote: {paths: [values.image.tag]}`".into()),
+            );
+        }
+        return;
+    };
+    for (k, e) in m {
+        match k.as_str() {
+            "paths" => match e.node.as_seq() {
+                Some(items) => {
+                    for i in items {
+                        match i.as_str().map(|s| (s, crate::paths::parse(s))) {
+                            Some((s, Ok(_))) => cfg.promote_paths.push(s.to_string()),
+                            Some((_, Err(why))) => cx.err(
+                                format!("`promote.paths`: {why}"),
+                                i.pos,
+                                Some("write paths like `values.image.tag`; a key with dots in brackets: `values.annotations[\"a.b/c\"]`".into()),
+                            ),
+                            None => cx.err(
+                                "`promote.paths` entries must be paths like `values.image.tag`".into(),
+                                i.pos,
+                                None,
+                            ),
+                        }
+                    }
+                }
+                None => cx.err(
+                    format!(
+                        "`promote.paths` must be a list of paths, got {}",
+                        e.node.type_name()
+                    ),
+                    e.node.pos,
+                    Some("write `paths: [values.image.tag, values.image.digest]`".into()),
+                ),
+            },
+            other => unknown_key(cx, other, e.key_pos, &["paths"], "under `promote`"),
+        }
     }
 }
 

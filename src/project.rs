@@ -134,6 +134,12 @@ impl Project {
         )
     }
 
+    /// Read the layers of `envs` again (after nexus edited some).
+    pub fn reload_layers(&mut self, envs: &[&EnvInfo]) -> Result<(), Error> {
+        self.layers = Layers::default();
+        self.load_layers(envs)
+    }
+
     /// The parsed layer at `rel`, if the file exists.
     pub fn layer(&self, rel: &str) -> Option<&Arc<Layer>> {
         self.layers.get(rel)

@@ -334,6 +334,13 @@ pub struct Files {
     inner: Arc<Tables>,
 }
 
+/// A clone is another handle on the same table, as [`Files::share`].
+impl Clone for Files {
+    fn clone(&self) -> Files {
+        self.share()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tables {
     files: RwLock<Vec<Arc<FileInfo>>>,

@@ -3,8 +3,9 @@
 //! broke prod.
 
 use super::{Cli, Failure, fail, open_project, repo_root};
-use crate::error::{Error, did_you_mean};
+use crate::error::Error;
 use crate::layer::Layer;
+use crate::paths;
 use crate::project::Project;
 use crate::report::Style;
 use crate::secrets::{MASK, is_secret_key};
@@ -21,41 +22,36 @@ pub struct Args {
     pub path: Option<String>,
 }
 
-/// Normalise a user path to a path in the layer document.
-fn doc_path(p: &str) -> String {
-    let p = p.trim_matches('.');
-    if p.is_empty() {
-        return "app".into();
-    }
-    for top in ["app", "argocd", "vars"] {
-        if p == top || p.starts_with(&format!("{top}.")) {
-            return p.to_string();
-        }
-    }
-    format!("app.{p}")
-}
-
-/// Where a layer sets `path` (following `key+`/`key!`), if it does.
-fn find_in_layer<'a>(layer: &'a Node, path: &str) -> Option<(&'a Node, Option<char>, bool)> {
+/// Where a layer sets `path` (following `key+`/`key!`), if it does: the
+/// node, the suffix of the key that set it, and whether the layer sets an
+/// ancestor to something that is not a map (replacing the path).
+fn find_in_layer<'a>(
+    layer: &'a Node,
+    path: &[paths::Seg],
+) -> Option<(&'a Node, Option<char>, bool)> {
     let mut cur = layer;
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, part) in parts.iter().enumerate() {
-        let map = cur.as_map()?;
-        let (node, suffix) = if let Some(e) = map.get(part) {
-            (&e.node, None)
-        } else if let Some(e) = map.get(&format!("{part}+")) {
-            (&e.node, Some('+'))
-        } else if let Some(e) = map.get(&format!("{part}!")) {
-            (&e.node, Some('!'))
-        } else {
-            return None;
+    for (i, seg) in path.iter().enumerate() {
+        let (node, suffix) = match (seg, &cur.value) {
+            (paths::Seg::Key(part), Value::Map(map)) => {
+                if let Some(e) = map.get(part) {
+                    (&e.node, None)
+                } else if let Some(e) = map.get(&format!("{part}+")) {
+                    (&e.node, Some('+'))
+                } else if let Some(e) = map.get(&format!("{part}!")) {
+                    (&e.node, Some('!'))
+                } else {
+                    return None;
+                }
+            }
+            (paths::Seg::Index(n), Value::Seq(items)) => (items.get(*n)?, None),
+            (paths::Seg::Key(k), Value::Seq(items)) => (items.get(k.parse::<usize>().ok()?)?, None),
+            _ => return None,
         };
-        let last = i + 1 == parts.len();
-        if last {
+        if i + 1 == path.len() {
             return Some((node, suffix, false));
         }
-        if node.as_map().is_none() {
-            // The layer replaces an ancestor with a scalar, list or null.
+        if node.as_map().is_none() && node.as_seq().is_none() {
+            // The layer replaces an ancestor with a scalar or null.
             return Some((node, suffix, true));
         }
         cur = node;
@@ -116,6 +112,23 @@ fn origin(project: &Project, node: &Node) -> String {
     }
 }
 
+/// The printed paths of the secret leaves below `node` (at `base`), as
+/// `plan` masks them.
+fn secret_leaves(node: &Node, base: &str) -> std::collections::BTreeSet<String> {
+    crate::plan::mask::secrets(node)
+        .into_keys()
+        .map(|p| {
+            if p.is_empty() {
+                base.to_string()
+            } else if p.starts_with('[') {
+                format!("{base}{p}")
+            } else {
+                format!("{base}.{p}")
+            }
+        })
+        .collect()
+}
+
 fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
     match &node.value {
         Value::Map(m) if !m.is_empty() => {
@@ -130,38 +143,8 @@ fn leaves(node: &Node, path: &str, out: &mut Vec<(String, Node)>) {
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let root = repo_root().map_err(fail)?;
     let mut project = open_project(cli, &root, "deploy".into())?;
-    let Some(env) = project
-        .discovery
-        .env(args.env.trim_end_matches('/'))
-        .cloned()
-    else {
-        let e = match project
-            .discovery
-            .select(std::slice::from_ref(&args.env), false)
-        {
-            Ok(envs) => Error::input(format!("`{}` is a group, not an environment", args.env))
-                .with_hint(format!(
-                    "name one of: {}",
-                    envs.iter()
-                        .map(|e| e.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            Err(e) => e,
-        };
-        return Err(fail(e));
-    };
-    if !env.apps.contains(&args.app) {
-        let mut e = Error::input(format!(
-            "app `{}` does not exist in environment `{}`",
-            args.app, env.name
-        ));
-        e = match did_you_mean(&args.app, env.apps.iter().map(String::as_str)) {
-            Some(s) => e.with_hint(format!("did you mean `{s}`?")),
-            None => e.with_hint(format!("apps in {}: {}", env.name, env.apps.join(", "))),
-        };
-        return Err(fail(e));
-    }
+    let env = super::set::environment(&project, &args.env).map_err(fail)?;
+    super::set::app_in(&env, &args.app).map_err(fail)?;
     if let Err(e) = project.load_layers(&[&env]) {
         return Err((e, std::mem::take(&mut project.files)));
     }
@@ -235,15 +218,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             }
         }
         Some(p) => {
-            let path = doc_path(p);
-            let key = path.rsplit('.').next().unwrap_or("").to_string();
+            let segs = paths::in_document(p).map_err(|e| {
+                fail(Error::input(format!("bad path: {e}")).with_hint(
+                    "write a dotted path like `values.image.tag`; a key with dots or slashes in brackets and quotes: `values.annotations[\"a.b/c\"]`; a list index as `[0]`",
+                ))
+            })?;
+            let path = paths::display(&segs);
+            let key = match segs.last() {
+                Some(paths::Seg::Key(k)) => k.clone(),
+                _ => String::new(),
+            };
             // Under `app.values`, a chart kept in this repository adds its
             // own defaults: what wins when no layer sets the key.
-            let default = path
-                .strip_prefix("app.values.")
-                .and_then(|vp| Some((chart_defaults(&project, &doc)?, vp.to_string())))
-                .and_then(|(d, vp)| d.get_path(&vp).cloned());
-            match doc.get_path(&path) {
+            let under_values = segs.len() > 2
+                && segs[0] == paths::Seg::Key("app".into())
+                && segs[1] == paths::Seg::Key("values".into());
+            let default = under_values
+                .then(|| chart_defaults(&project, &doc))
+                .flatten()
+                .and_then(|d| paths::get(&d, &segs[2..]).cloned());
+            let mut found = true;
+            match paths::get(&doc, &segs) {
                 None if default.is_some() => {
                     let node = default
                         .as_ref()
@@ -267,6 +262,31 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                     ));
                     out.push_str(&format!("  set to null at {}\n", origin(&project, node)));
                 }
+                // A map or list: each leaf with the layer that set it (its
+                // keys may come from several layers).
+                Some(node)
+                    if matches!(&node.value, Value::Map(m) if !m.is_empty())
+                        || matches!(&node.value, Value::Seq(s) if !s.is_empty()) =>
+                {
+                    out.push_str(&format!(
+                        "{path} in {} / {}: each value with the layer that set it\n",
+                        env.name, args.app
+                    ));
+                    let mut list = Vec::new();
+                    paths::leaves(node, &path, &mut list);
+                    let secret = secret_leaves(node, &path);
+                    for (leaf, n) in list {
+                        let shown = if secret.contains(&leaf) {
+                            MASK.to_string()
+                        } else {
+                            short(n, "")
+                        };
+                        out.push_str(&format!(
+                            "  {leaf} = {shown}    {}\n",
+                            style.paint("2", &origin(&project, n))
+                        ));
+                    }
+                }
                 Some(node) => {
                     out.push_str(&format!("{path} in {} / {}\n", env.name, args.app));
                     out.push_str("= ");
@@ -274,7 +294,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                     out.push('\n');
                     out.push_str(&format!("  final value from {}\n", origin(&project, node)));
                     if let Some(d) = &default
-                        && !matches!(node.value, Value::Map(_))
+                        && !matches!(d.value, Value::Map(_))
                     {
                         out.push_str(&format!(
                             "  over the chart's default {} at {}\n",
@@ -283,14 +303,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                         ));
                     }
                 }
-                None => out.push_str(&format!(
-                    "{path} is not set in {} / {}\n",
-                    env.name, args.app
-                )),
+                None => {
+                    found = false;
+                    out.push_str(&format!(
+                        "{path} is not set in {} / {}\n",
+                        env.name, args.app
+                    ));
+                }
             }
             let setters: Vec<(&std::sync::Arc<Layer>, &Node, Option<char>, bool)> = used
                 .iter()
-                .filter_map(|l| find_in_layer(&l.root, &path).map(|(n, s, anc)| (l, n, s, anc)))
+                .filter_map(|l| find_in_layer(&l.root, &segs).map(|(n, s, anc)| (l, n, s, anc)))
                 .collect();
             if setters.is_empty() {
                 out.push_str("\nno layer sets it\n");
@@ -330,6 +353,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                     }
                 }
             }
+            print!("{out}");
+            // A path nothing sets exits 1, so scripts can tell.
+            return Ok(if found { 0 } else { 1 });
         }
     }
     print!("{out}");

@@ -15,6 +15,7 @@ use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
 
 mod check;
+mod diff;
 mod explain;
 mod graph;
 mod hook;
@@ -22,7 +23,9 @@ mod init;
 mod lint;
 mod ls;
 mod plan;
+mod promote;
 mod render;
+mod set;
 mod validate;
 
 #[derive(Parser, Debug)]
@@ -69,6 +72,12 @@ pub enum Command {
     Hook(hook::HookCommand),
     /// Show what the working tree's layers change in the rendered tree (a diff per file).
     Plan(plan::Args),
+    /// Compare two environments: every app setting and value that differs, with the layer that set it.
+    Diff(diff::Args),
+    /// Write one value into one layer with a minimal edit.
+    Set(set::Args),
+    /// Move values (an image tag, a digest) from one environment to another.
+    Promote(promote::Args),
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -94,6 +103,9 @@ pub fn run() -> i32 {
         Command::Check(a) => check::run(&cli, a),
         Command::Hook(c) => hook::run(c),
         Command::Init(a) => init::run(&cli, a),
+        Command::Diff(a) => diff::run(&cli, a),
+        Command::Set(a) => set::run(&cli, a),
+        Command::Promote(a) => promote::run(&cli, a),
     };
     match result {
         Ok(code) => code,
@@ -193,6 +205,20 @@ pub fn render_selected(
         .collect();
     let refs: Vec<&EnvInfo> = selected.iter().collect();
     render_envs(project, &refs)
+}
+
+/// `nexus render ENV` after an edit (`set --render`, `promote --render`).
+pub fn render_after_edit(cli: &Cli, env: &str) -> Result<i32, Failure> {
+    render::run(
+        cli,
+        &render::Args {
+            envs: vec![env.to_string()],
+            all: false,
+            out: None,
+            check: false,
+            force: false,
+        },
+    )
 }
 
 /// The findings of the checks selected by `opts` over rendered environments.

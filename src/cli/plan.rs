@@ -88,7 +88,7 @@ fn render_side(mut project: Project, scopes: &[String]) -> Result<(Side, Vec<Str
         return Err((Error::many(errors), std::mem::take(&mut project.files)));
     }
     let names = envs.iter().map(|e| e.name.clone()).collect();
-    Ok((plan::side_from_renders(renders), names))
+    Ok((plan::side_from_renders(renders, &project.files), names))
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {

@@ -45,6 +45,15 @@ pub fn text(plan: &Plan, style: Style) -> String {
             out.push_str(&paint_diff_line(line, style));
             out.push('\n');
         }
+        if !f.why.is_empty() {
+            out.push_str(&style.paint("1", "why:"));
+            out.push('\n');
+            for w in &f.why {
+                out.push_str("  ");
+                out.push_str(&w.line());
+                out.push('\n');
+            }
+        }
         out.push('\n');
     }
     out.push_str(&style.paint("1", &plan.summary()));
@@ -78,6 +87,15 @@ pub fn json(plan: &Plan) -> String {
                         "app": f.app,
                         "change": f.change.as_str(),
                         "diff": f.diff,
+                        "why": f.why.iter().map(|w| json!({
+                            "path": w.path,
+                            "old": w.old,
+                            "new": w.new,
+                            "file": w.new_at.as_ref().map(|(f, _)| f),
+                            "line": w.new_at.as_ref().map(|(_, l)| l),
+                            "oldFile": w.old_at.as_ref().map(|(f, _)| f),
+                            "oldLine": w.old_at.as_ref().map(|(_, l)| l),
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();

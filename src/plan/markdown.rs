@@ -98,10 +98,50 @@ fn fence(text: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
+/// Changed values listed per file under its diff, at most.
+const WHY_LINES: usize = 12;
+
+/// "Why" for a file: each changed value and the layer line that set it.
+fn why_list(f: &FileChange) -> String {
+    if f.why.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("`{}` changes because of:\n", f.path);
+    for w in f.why.iter().take(WHY_LINES) {
+        let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "(none)".into());
+        out.push_str(&format!(
+            "- `{}` {} → {}",
+            w.path.replace('`', "'"),
+            code(&v(&w.old)),
+            code(&v(&w.new))
+        ));
+        match (&w.new_at, &w.old_at) {
+            (Some((file, line)), _) => out.push_str(&format!(" — `{file}:{line}`")),
+            (None, Some((file, line))) => {
+                out.push_str(&format!(" — removed (was `{file}:{line}`)"))
+            }
+            (None, None) => {}
+        }
+        out.push('\n');
+    }
+    if f.why.len() > WHY_LINES {
+        out.push_str(&format!("- and {} more\n", f.why.len() - WHY_LINES));
+    }
+    out.push('\n');
+    out
+}
+
+/// A value as inline code (cut when long).
+fn code(s: &str) -> String {
+    let short = crate::secrets::shorten(s);
+    format!("`{}`", short.replace('`', "'"))
+}
+
 fn section(f: &FileChange) -> String {
     let fence = fence(&f.diff);
     format!(
-        "<details><summary><code>{}</code> ({} {})</summary>\n\n{fence}diff\n{}{}{fence}\n\n</details>\n\n",
+        "{}<details><summary><code>{}</code> ({} {})</summary>\n\n{fence}diff\n{}{}{fence}\n\n</details>\n\n",
+        why_list(f),
         f.path,
         f.change.symbol(),
         f.change.as_str(),
@@ -181,6 +221,13 @@ mod tests {
                 app: Some(format!("app{i:02}")),
                 change: Change::Change,
                 diff: format!("@@ -1 +1 @@\n-a: {i}\n+a: {}\n{}", i + 1, "x\n".repeat(200)),
+                why: vec![crate::plan::Why {
+                    path: "a".into(),
+                    old: Some(i.to_string()),
+                    new: Some((i + 1).to_string()),
+                    new_at: Some(("environments/prod/env.yaml".into(), 7)),
+                    old_at: None,
+                }],
             })
             .collect();
         Plan {

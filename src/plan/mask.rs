@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::paths;
 use crate::secrets::{MASK, is_secret_key, mask_line, names_in};
 use crate::yaml::emit;
 use crate::yaml::node::{Node, Pos, Value};
@@ -94,7 +95,7 @@ fn is_scalar(node: &Node) -> bool {
 
 /// Which children of a map are secret: by key, by the env-entry pattern
 /// and for the data of a `Secret` object.
-fn secret_child(map_node: &Node, key: &str) -> bool {
+pub(crate) fn secret_child(map_node: &Node, key: &str) -> bool {
     if is_secret_key(key) {
         // An External Secrets `secretKey` names a key: a reviewer must see it.
         return !names_in(map_node, key);
@@ -130,10 +131,7 @@ fn visit_secrets(
         Value::Map(m) => {
             for ((k, e), child_secret) in m.iter_mut().zip(flags) {
                 let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
+                paths::push_key(path, k);
                 visit_secrets(&mut e.node, child_secret, path, visit);
                 path.truncate(len);
             }
@@ -141,7 +139,7 @@ fn visit_secrets(
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                paths::push_index(path, i);
                 visit_secrets(item, secret, path, visit);
                 path.truncate(len);
             }

@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::model::{EnvRender, HEADER_PREFIX, OutputKind, is_managed};
+use crate::paths;
+use crate::secrets::MASK;
+use crate::source::Files;
+use crate::yaml::emit;
 use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{FileId, Node};
 
@@ -27,13 +31,17 @@ pub struct SideFile {
     pub text: String,
     /// The object in it, when it could be read (for masking).
     pub doc: Option<Node>,
+    /// Where the values in `doc` were set (rendered sides only): the file
+    /// table their positions refer to.
+    pub files: Option<Files>,
 }
 
 /// Files by path relative to the output root (`prod/apps/api.yaml`).
 pub type Side = BTreeMap<String, SideFile>;
 
-/// Build a side from rendered environments.
-pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
+/// Build a side from rendered environments, whose positions refer to
+/// `files`.
+pub fn side_from_renders(renders: Vec<EnvRender>, files: &Files) -> Side {
     let mut side = Side::new();
     for r in renders {
         let EnvRender {
@@ -56,6 +64,7 @@ pub fn side_from_renders(renders: Vec<EnvRender>) -> Side {
                     env: env.name.clone(),
                     text: o.text,
                     doc,
+                    files: Some(files.share()),
                 },
             );
         }
@@ -113,7 +122,15 @@ pub fn side_from_disk(out_dir: &Path, scopes: &[String]) -> Result<Side, crate::
             let doc = load::parse_one(&text, FileId(u32::MAX), &Limits::default())
                 .ok()
                 .flatten();
-            side.insert(rel, SideFile { env, text, doc });
+            side.insert(
+                rel,
+                SideFile {
+                    env,
+                    text,
+                    doc,
+                    files: None,
+                },
+            );
         }
     }
     Ok(side)
@@ -161,6 +178,90 @@ pub struct FileChange {
     pub change: Change,
     /// Unified diff of the masked texts.
     pub diff: String,
+    /// For a changed values file or Application: each changed value and
+    /// the layer that set it.
+    pub why: Vec<Why>,
+}
+
+/// One changed value of a file, and where each side's value was set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    /// Path inside the file (`image.tag`, `spec.source.targetRevision`).
+    pub path: String,
+    /// The old and new values, one line each (masked when secret); `None`
+    /// where there is none.
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// `(file, line)` of the layer that set the new value, and the old one.
+    pub new_at: Option<(String, u32)>,
+    pub old_at: Option<(String, u32)>,
+}
+
+impl Why {
+    /// `replicaCount 2 -> 3 — environments/prod/env.yaml:7`.
+    pub fn line(&self) -> String {
+        let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "(none)".into());
+        let mut out = format!("{} {} -> {}", self.path, v(&self.old), v(&self.new));
+        match (&self.new_at, &self.old_at) {
+            (Some((f, l)), Some((of, ol))) if (f, l) != (of, ol) => {
+                out.push_str(&format!(" — {f}:{l} (was {of}:{ol})"));
+            }
+            (Some((f, l)), _) => out.push_str(&format!(" — {f}:{l}")),
+            (None, Some((of, ol))) => out.push_str(&format!(" — removed (was {of}:{ol})")),
+            (None, None) => {}
+        }
+        out
+    }
+}
+
+/// Where a value was set, through the file table of its side.
+fn origin(file: &SideFile, node: &Node) -> Option<(String, u32)> {
+    let files = file.files.as_ref()?;
+    let t = files.trace(node);
+    (!t.set.is_generated()).then(|| (files.path(t.set.file), t.set.line))
+}
+
+/// The values that differ between two versions of a file, with origins.
+fn why(old: &SideFile, new: &SideFile) -> Vec<Why> {
+    let (Some(od), Some(nd)) = (&old.doc, &new.doc) else {
+        return Vec::new();
+    };
+    let (mut ol, mut nl) = (Vec::new(), Vec::new());
+    paths::leaves(od, "", &mut ol);
+    paths::leaves(nd, "", &mut nl);
+    let (os, ns) = (mask::secrets(od), mask::secrets(nd));
+    let old_map: BTreeMap<&String, &Node> = ol.iter().map(|(p, n)| (p, *n)).collect();
+    let new_map: BTreeMap<&String, &Node> = nl.iter().map(|(p, n)| (p, *n)).collect();
+    let keys: BTreeSet<&String> = old_map.keys().chain(new_map.keys()).copied().collect();
+    let mut out = Vec::new();
+    for k in keys {
+        let (o, n) = (old_map.get(k), new_map.get(k));
+        if let (Some(o), Some(n)) = (o, n)
+            && emit::same_values(o, n)
+        {
+            continue;
+        }
+        let secret = os.contains_key(k) || ns.contains_key(k);
+        let shown = |n: &Node| {
+            if secret {
+                MASK.to_string()
+            } else {
+                emit::flow(n)
+            }
+        };
+        out.push(Why {
+            path: if k.is_empty() {
+                "(the whole file)".into()
+            } else {
+                k.clone()
+            },
+            old: o.map(|n| shown(n)),
+            new: n.map(|n| shown(n)),
+            new_at: n.and_then(|n| origin(new, n)),
+            old_at: o.and_then(|n| origin(old, n)),
+        });
+    }
+    out
 }
 
 impl FileChange {
@@ -321,6 +422,10 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
             .unwrap_or(path)
             .to_string();
         let (kind, app) = classify(&file);
+        let why = match (o, n, kind) {
+            (Some(o), Some(n), "values" | "application") => why(o, n),
+            _ => Vec::new(),
+        };
         files.push(FileChange {
             path: shown,
             env,
@@ -329,6 +434,7 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
             app,
             change,
             diff,
+            why,
         });
     }
     Plan {
@@ -350,6 +456,7 @@ mod tests {
             env: env.to_string(),
             text,
             doc,
+            files: None,
         }
     }
 

@@ -71,7 +71,18 @@ fn helm_block(app: &AppSpec, values_ref: &str) -> Node {
     map_node(pairs)
 }
 
-fn chart_source(chart: &ChartSource, a: &ArgoSettings, helm: Node) -> Node {
+/// `value` as a node that remembers the layer line that set it: the node
+/// of the merged document at `path` when it holds that value (so `plan`
+/// and validation can name the layer), else a generated one.
+fn from_doc(app: &AppSpec, path: &str, value: &str) -> Node {
+    app.doc
+        .get_path(path)
+        .filter(|n| n.as_str() == Some(value))
+        .cloned()
+        .unwrap_or_else(|| s(value))
+}
+
+fn chart_source(app: &AppSpec, chart: &ChartSource, a: &ArgoSettings, helm: Node) -> Node {
     let (repo, what, target) = match chart {
         ChartSource::Repo {
             repo_url,
@@ -100,10 +111,24 @@ fn chart_source(chart: &ChartSource, a: &ArgoSettings, helm: Node) -> Node {
             target_revision.as_deref().unwrap_or(&a.target_revision),
         ),
     };
+    let revision = match chart {
+        ChartSource::Path {
+            target_revision: None,
+            ..
+        } => from_doc(app, "argocd.targetRevision", target),
+        _ => from_doc(app, "app.chart.targetRevision", target),
+    };
+    let repo = match chart {
+        ChartSource::Path { .. } => from_doc(app, "argocd.repoURL", repo),
+        _ => from_doc(app, "app.chart.repoURL", repo),
+    };
     map_node([
-        ("repoURL".to_string(), s(repo)),
-        (what.0.to_string(), s(what.1)),
-        ("targetRevision".to_string(), s(target)),
+        ("repoURL".to_string(), repo),
+        (
+            what.0.to_string(),
+            from_doc(app, &format!("app.chart.{}", what.0), what.1),
+        ),
+        ("targetRevision".to_string(), revision),
         ("helm".to_string(), helm),
     ])
 }
@@ -137,13 +162,16 @@ fn extra_source(source: &Node, a: &ArgoSettings) -> Node {
     node
 }
 
-fn destination(a: &ArgoSettings, namespace: &str) -> Node {
+fn destination(app: &AppSpec, a: &ArgoSettings, namespace: &str) -> Node {
     let mut pairs: Vec<(String, Node)> = a
         .destination
         .iter()
         .map(|(k, e)| (k.clone(), e.node.clone()))
         .collect();
-    pairs.push(("namespace".into(), s(namespace)));
+    pairs.push((
+        "namespace".into(),
+        from_doc(app, "app.namespace", namespace),
+    ));
     map_node(pairs)
 }
 
@@ -158,8 +186,14 @@ pub fn application(
     let a = &app.argocd;
     let this_repo = |extra: (&str, Node)| {
         map_node([
-            ("repoURL".to_string(), s(&a.repo_url)),
-            ("targetRevision".to_string(), s(&a.target_revision)),
+            (
+                "repoURL".to_string(),
+                from_doc(app, "argocd.repoURL", &a.repo_url),
+            ),
+            (
+                "targetRevision".to_string(),
+                from_doc(app, "argocd.targetRevision", &a.target_revision),
+            ),
             (extra.0.to_string(), extra.1),
         ])
     };
@@ -169,7 +203,7 @@ pub fn application(
             "$values/{}",
             paths.in_repo(&format!("values/{}.yaml", app.name))
         );
-        sources.push(chart_source(chart, a, helm_block(app, &values_ref)));
+        sources.push(chart_source(app, chart, a, helm_block(app, &values_ref)));
         sources.push(this_repo(("ref", s("values"))));
     }
     if !app.manifests.is_empty() {
@@ -187,8 +221,14 @@ pub fn application(
     let optional = |n: &Option<Node>| n.clone().unwrap_or_else(|| Node::null(Pos::GENERATED));
     let application = map_node([
         ("name".to_string(), s(&app.application_name)),
-        ("namespace".to_string(), s(&a.namespace)),
-        ("project".to_string(), s(&a.project)),
+        (
+            "namespace".to_string(),
+            from_doc(app, "argocd.namespace", &a.namespace),
+        ),
+        (
+            "project".to_string(),
+            from_doc(app, "argocd.project", &a.project),
+        ),
         (
             "wave".to_string(),
             Node::new(Value::Int(wave), Pos::GENERATED),
@@ -200,7 +240,10 @@ pub fn application(
             finalizers(a.finalizers.as_ref(), a.prune()),
         ),
         ("sources".to_string(), list(sources)),
-        ("destination".to_string(), destination(a, &app.namespace)),
+        (
+            "destination".to_string(),
+            destination(app, a, &app.namespace),
+        ),
         ("syncPolicy".to_string(), optional(&a.sync_policy)),
         (
             "ignoreDifferences".to_string(),

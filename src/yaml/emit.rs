@@ -108,6 +108,74 @@ pub fn quote_if_needed(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// `s` in single quotes, when they can carry it (no line breaks or control
+/// characters).
+pub fn single_quoted(s: &str) -> Option<String> {
+    if s.chars().any(needs_escape) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    write_quoted(s, &mut out);
+    Some(out)
+}
+
+/// `s` in double quotes, escaped.
+pub fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_double_quoted(s, &mut out);
+    out
+}
+
+/// A value on one line in flow style (`{a: 1, b: [x, 'y z']}`); a scalar
+/// as [`write`] would write it, strings quoted wherever plain text would be
+/// read differently.
+pub fn flow(node: &Node) -> String {
+    let mut out = String::new();
+    write_flow(node, &mut out);
+    out
+}
+
+fn write_flow(node: &Node, out: &mut String) {
+    match &node.value {
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, e)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_key(k, out);
+                out.push_str(": ");
+                write_flow(&e.node, out);
+            }
+            out.push('}');
+        }
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(item, out);
+            }
+            out.push(']');
+        }
+        Value::Str(s) if node.via != Via::BINARY => {
+            if s.contains(['\n', '\r']) {
+                write_double_quoted(s, out);
+            } else {
+                out.push_str(&quote_if_needed(s));
+            }
+        }
+        _ => {
+            let start = out.len();
+            write_scalar(node, 0, out);
+            while out.len() > start && out.ends_with('\n') {
+                out.pop();
+            }
+        }
+    }
+}
+
 /// Whether the string `s` must be quoted to be read back as that string by
 /// YAML 1.1 (yaml.v2) and YAML 1.2 readers alike. Conservative: plain only
 /// when every character is in `[A-Za-z0-9 _./:@+=-]` and no rule below

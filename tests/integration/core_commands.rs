@@ -92,10 +92,14 @@ fn explain_errors() {
     r.run(&["explain", "prod/kr", "apii"])
         .code(2)
         .stderr_has("did you mean `api`?");
+    // A path nothing sets exits 1, so scripts can tell.
     r.run(&["explain", "prod/kr", "api", "values.nope"])
-        .code(0)
+        .code(1)
         .stdout_has("is not set")
         .stdout_has("no layer sets it");
+    r.run(&["explain", "prod/kr", "api", "values.a..b"])
+        .code(2)
+        .stderr_has("bad path");
 }
 
 #[test]

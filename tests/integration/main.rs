@@ -12,6 +12,7 @@ mod check;
 mod core_commands;
 mod core_errors;
 mod core_render;
+mod edits;
 mod fuzz_regressions;
 mod hardening;
 mod helm_conformance;
