@@ -15,6 +15,7 @@ pub mod edit;
 pub mod error;
 pub mod fuzzing;
 pub mod guard;
+pub mod import;
 pub mod init;
 pub mod layer;
 pub mod lint;

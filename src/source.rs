@@ -318,6 +318,70 @@ impl Source for MemSource {
     }
 }
 
+/// A repository seen with some files replaced: everything under `hidden`
+/// (`environments`) comes from `overlay` only, everything else from `base`
+/// unless the overlay has it. What `nexus import` checks its layers with
+/// before (or without) writing them.
+pub struct OverlaySource {
+    base: Box<dyn Source>,
+    overlay: MemSource,
+    hidden: String,
+}
+
+impl OverlaySource {
+    pub fn new(base: Box<dyn Source>, overlay: MemSource, hidden: &str) -> OverlaySource {
+        OverlaySource {
+            base,
+            overlay,
+            hidden: hidden.trim_end_matches('/').to_string(),
+        }
+    }
+
+    fn is_hidden(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./");
+        rel == self.hidden || rel.starts_with(&format!("{}/", self.hidden))
+    }
+}
+
+impl Source for OverlaySource {
+    fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(b) = self.overlay.read(rel)? {
+            return Ok(Some(b));
+        }
+        if self.is_hidden(rel) {
+            return Ok(None);
+        }
+        self.base.read(rel)
+    }
+
+    fn list_dir(&self, rel: &str) -> Result<Vec<DirEntry>, Error> {
+        let mut out = self.overlay.list_dir(rel)?;
+        if !self.is_hidden(rel) {
+            let dir = rel.trim_end_matches('/');
+            for e in self.base.list_dir(rel)? {
+                let child = if dir.is_empty() {
+                    e.name.clone()
+                } else {
+                    format!("{dir}/{}", e.name)
+                };
+                if !self.is_hidden(&child) && !out.iter().any(|o| o.name == e.name) {
+                    out.push(e);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        self.overlay.is_dir(rel) || (!self.is_hidden(rel) && self.base.is_dir(rel))
+    }
+
+    fn describe(&self) -> String {
+        format!("{} with the imported layers", self.base.describe())
+    }
+}
+
 /// One file nexus has read.
 #[derive(Debug)]
 pub struct FileInfo {

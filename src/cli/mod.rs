@@ -19,6 +19,7 @@ mod diff;
 mod explain;
 mod graph;
 mod hook;
+mod import;
 mod init;
 mod lint;
 mod ls;
@@ -78,6 +79,8 @@ pub enum Command {
     Set(set::Args),
     /// Move values (an image tag, a digest) from one environment to another.
     Promote(promote::Args),
+    /// Turn a repository of ArgoCD Applications and values files into layers, proven by a round trip.
+    Import(import::Args),
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -106,6 +109,7 @@ pub fn run() -> i32 {
         Command::Diff(a) => diff::run(&cli, a),
         Command::Set(a) => set::run(&cli, a),
         Command::Promote(a) => promote::run(&cli, a),
+        Command::Import(a) => import::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -34,8 +34,8 @@ pub fn to_string(node: &Node) -> String {
 /// Append the node as one YAML document to `out`.
 pub fn write(node: &Node, out: &mut String) {
     match &node.value {
-        Value::Map(m) if !m.is_empty() => write_map(m, 0, false, out),
-        Value::Seq(s) if !s.is_empty() => write_seq(s, 0, false, out),
+        Value::Map(m) if !m.is_empty() => write_map(m, 0, false, Style::Block, out),
+        Value::Seq(s) if !s.is_empty() => write_seq(s, 0, false, Style::Block, out),
         _ => write_scalar(node, 2, out),
     }
 }
@@ -174,6 +174,47 @@ fn write_flow(node: &Node, out: &mut String) {
             }
         }
     }
+}
+
+/// The node as a YAML document for people to edit (the layers `nexus
+/// import` writes): block style, but a map or list short enough to fit on
+/// its line is written in flow style (`resources: {cpu: 1, memory: 1Gi}`),
+/// as people write small maps by hand.
+pub fn to_string_compact(node: &Node) -> String {
+    let mut out = String::new();
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => write_map(m, 0, false, Style::Compact, &mut out),
+        Value::Seq(s) if !s.is_empty() => write_seq(s, 0, false, Style::Compact, &mut out),
+        _ => write_scalar(node, 2, &mut out),
+    }
+    out
+}
+
+/// Lines are kept under this width when a collection goes on one line.
+const COMPACT_WIDTH: usize = 80;
+
+/// The flow text of a collection if it fits after `used` characters.
+fn fits(node: &Node, used: usize) -> Option<String> {
+    if !matches!(&node.value, Value::Map(m) if !m.is_empty())
+        && !matches!(&node.value, Value::Seq(s) if !s.is_empty())
+    {
+        return None;
+    }
+    fn multi_line(n: &Node) -> bool {
+        match &n.value {
+            Value::Str(s) => s.contains(['\n', '\r']),
+            Value::Seq(items) => items.iter().any(multi_line),
+            Value::Map(m) => m
+                .iter()
+                .any(|(k, e)| k.contains(['\n', '\r']) || multi_line(&e.node)),
+            _ => false,
+        }
+    }
+    if multi_line(node) {
+        return None;
+    }
+    let f = flow(node);
+    (used + f.len() <= COMPACT_WIDTH).then_some(f)
 }
 
 /// Whether the string `s` must be quoted to be read back as that string by
@@ -448,9 +489,17 @@ fn write_key(k: &str, out: &mut String) {
     }
 }
 
+/// How collections are written: always as blocks, or (compact) on one line
+/// in flow style when short enough and not at the top level.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Block,
+    Compact,
+}
+
 /// A non-empty map at `indent`. With `inline_first`, the first key goes on
 /// the current line (after a list dash).
-fn write_map(map: &Map, indent: usize, inline_first: bool, out: &mut String) {
+fn write_map(map: &Map, indent: usize, inline_first: bool, style: Style, out: &mut String) {
     for (i, (k, e)) in map.iter().enumerate() {
         if i > 0 || !inline_first {
             push_indent(indent, out);
@@ -464,15 +513,26 @@ fn write_map(map: &Map, indent: usize, inline_first: bool, out: &mut String) {
             out.push('\n');
             push_indent(indent, out);
         }
+        let key_len = out.len() - start;
         out.push(':');
+        // Top-level keys (`app:`, `argocd:`) always open a block.
+        if style == Style::Compact
+            && indent > 0
+            && let Some(f) = fits(&e.node, indent + key_len + 2)
+        {
+            out.push(' ');
+            out.push_str(&f);
+            out.push('\n');
+            continue;
+        }
         match &e.node.value {
             Value::Map(m) if !m.is_empty() => {
                 out.push('\n');
-                write_map(m, indent + 2, false, out);
+                write_map(m, indent + 2, false, style, out);
             }
             Value::Seq(s) if !s.is_empty() => {
                 out.push('\n');
-                write_seq(s, indent + 2, false, out);
+                write_seq(s, indent + 2, false, style, out);
             }
             _ => {
                 out.push(' ');
@@ -484,15 +544,22 @@ fn write_map(map: &Map, indent: usize, inline_first: bool, out: &mut String) {
 
 /// A non-empty list with its dashes at `indent`. With `inline_first`, the
 /// first dash goes on the current line (`- - a`).
-fn write_seq(seq: &[Node], indent: usize, inline_first: bool, out: &mut String) {
+fn write_seq(seq: &[Node], indent: usize, inline_first: bool, style: Style, out: &mut String) {
     for (i, item) in seq.iter().enumerate() {
         if i > 0 || !inline_first {
             push_indent(indent, out);
         }
         out.push_str("- ");
+        if style == Style::Compact
+            && let Some(f) = fits(item, indent + 2)
+        {
+            out.push_str(&f);
+            out.push('\n');
+            continue;
+        }
         match &item.value {
-            Value::Map(m) if !m.is_empty() => write_map(m, indent + 2, true, out),
-            Value::Seq(s) if !s.is_empty() => write_seq(s, indent + 2, true, out),
+            Value::Map(m) if !m.is_empty() => write_map(m, indent + 2, true, style, out),
+            Value::Seq(s) if !s.is_empty() => write_seq(s, indent + 2, true, style, out),
             _ => write_scalar(item, indent + 2, out),
         }
     }
@@ -776,6 +843,23 @@ mod tests {
         assert_eq!(back.get("keystore").unwrap().via, Via::BINARY);
         assert!(same(&doc, &back));
         assert!(reads_back(&doc, &text));
+    }
+
+    /// The compact form reads back as the same values.
+    #[test]
+    fn compact_documents_read_back() {
+        let doc = load(concat!(
+            "a: {b: 1, c: [x, z]}\n",
+            "long:\n  aaaaaaaaaaaaaaaaaaaa: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n  c: d\n",
+            "list:\n  - {name: a, value: '1'}\n  - name: b\n    value: |\n      multi\n      line\n",
+            "s: \"on\"\n",
+        ));
+        let text = to_string_compact(&doc);
+        // Top-level keys are always blocks; short collections below are flow.
+        assert!(text.contains("a:\n  b: 1\n  c: [x, z]\n"), "{text}");
+        assert!(text.contains("- {name: a, value: '1'}\n"), "{text}");
+        assert!(text.contains("  - name: b\n    value: |\n"), "{text}");
+        assert!(same(&doc, &load(&text)), "{text}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod fuzz_regressions;
 mod hardening;
 mod helm_conformance;
 mod hook;
+mod import;
 mod init;
 mod lint_config;
 mod lint_output;

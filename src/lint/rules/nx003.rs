@@ -121,13 +121,24 @@ pub struct Dest {
 /// Is the destination allowed? (ArgoCD `isDestinationMatched`, where a
 /// deny entry that applies refuses whatever other entries allow. ArgoCD
 /// knows the cluster's server and name both; nexus knows only what the
-/// Application names, so a deny on the other one is not assumed to apply,
-/// and a namespace deny applies to a cluster matched either way.)
+/// Application names. An allow on the other one is given the benefit of
+/// the doubt (`{server: '*'}` admits an Application that names its
+/// cluster: ArgoCD infers the server), a deny on it is not assumed to
+/// apply, and a namespace deny applies to a cluster matched either way.)
 pub fn dest_permitted(items: &[Dest], dst: &Dest) -> bool {
     let mut any = false;
+    let unknown_allows = |pattern: &str| !pattern.is_empty() && !deny(pattern);
     for item in items {
-        let name_m = !dst.name.is_empty() && glob_match(&item.name, &dst.name, &[]);
-        let server_m = !dst.server.is_empty() && glob_match(&item.server, &dst.server, &[]);
+        let name_m = if dst.name.is_empty() {
+            unknown_allows(&item.name)
+        } else {
+            glob_match(&item.name, &dst.name, &[])
+        };
+        let server_m = if dst.server.is_empty() {
+            unknown_allows(&item.server)
+        } else {
+            glob_match(&item.server, &dst.server, &[])
+        };
         let ns_m = glob_match(&item.namespace, &dst.namespace, &[]);
         if (server_m || name_m) && ns_m {
             any = true;
@@ -405,6 +416,11 @@ mod tests {
             namespace: "*".into(),
         };
         assert!(dest_permitted(&[item], &by_name));
+        // ArgoCD infers the server of a named cluster: `server: '*'`
+        // admits it, in the namespaces the entry allows.
+        assert!(dest_permitted(&[d("*", "*")], &by_name));
+        assert!(!dest_permitted(&[d("*", "web")], &by_name));
+        assert!(!dest_permitted(&[d("*", "*"), d("*", "!api")], &by_name));
     }
 
     #[test]

@@ -1,0 +1,196 @@
+//! `nexus import [PATH...] [--env-from RULE] [--map FILE] [--dry-run]
+//! [--force]`: turn a repository of ArgoCD Applications into layers, and
+//! prove the layers render what it had.
+
+use std::path::{Path, PathBuf};
+
+use super::{Cli, Failure, fail};
+use crate::error::Error;
+use crate::import::{self, read::EnvFrom};
+use crate::report;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or directories of Application manifests (default: the whole
+    /// repository).
+    pub paths: Vec<String>,
+    /// How to tell environments apart (default: the first rule that does).
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub env_from: Option<EnvFrom>,
+    /// A YAML file naming each Application's environment and app:
+    /// `{api-prod: {env: prod, app: api}}`.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<String>,
+    /// Print the layers instead of writing them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace an existing environments/.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The repository: `NEXUS_REPO`, else the current directory.
+fn root() -> Result<PathBuf, Error> {
+    match std::env::var_os("NEXUS_REPO") {
+        Some(r) => Ok(PathBuf::from(r)),
+        None => std::env::current_dir()
+            .map_err(|e| Error::input(format!("cannot read the current directory: {e}"))),
+    }
+}
+
+/// `PATH` as given on the command line, repository-relative.
+fn relative(root: &Path, p: &str) -> Result<String, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::input(e.to_string()))?;
+    let abs = cwd.join(p);
+    let real = std::fs::canonicalize(&abs).map_err(|e| Error::input(format!("`{p}`: {e}")))?;
+    let real_root = std::fs::canonicalize(root).map_err(|e| Error::input(e.to_string()))?;
+    let rel = real.strip_prefix(&real_root).map_err(|_| {
+        Error::input(format!(
+            "`{p}` is outside the repository {}",
+            root.display()
+        ))
+    })?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    Ok(if rel.is_empty() { ".".to_string() } else { rel })
+}
+
+/// Write the layers: into a fresh directory beside `environments/`, then
+/// swapped in, so an interrupted import leaves the old layers (or none).
+fn write(
+    root: &Path,
+    files: &std::collections::BTreeMap<String, String>,
+    force: bool,
+) -> Result<(), Error> {
+    let env_dir = root.join(crate::discover::ENV_DIR);
+    let staging = root.join(format!(".environments.nexus-import.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    for (rel, text) in files {
+        let Some(inner) = rel.strip_prefix("environments/") else {
+            continue;
+        };
+        let path = staging.join(inner);
+        crate::write::write_atomic(&path, text.as_bytes())
+            .map_err(|e| Error::input(format!("cannot write {rel}: {e}")))?;
+    }
+    if env_dir.exists() {
+        if !force {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(Error::input("environments/ already exists")
+                .with_hint("pass --force to replace it"));
+        }
+        let old = root.join(format!(".environments.replaced.{}", std::process::id()));
+        std::fs::rename(&env_dir, &old)
+            .map_err(|e| Error::input(format!("cannot move environments/ aside: {e}")))?;
+        if let Err(e) = std::fs::rename(&staging, &env_dir) {
+            let _ = std::fs::rename(&old, &env_dir);
+            return Err(Error::input(format!("cannot write environments/: {e}")));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(&staging, &env_dir)
+            .map_err(|e| Error::input(format!("cannot write environments/: {e}")))?;
+    }
+    Ok(())
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
+    let root = root().map_err(fail)?;
+    if root.join(crate::discover::ENV_DIR).exists() && !args.force && !args.dry_run {
+        return Err(fail(
+            Error::input("environments/ already exists: this repository has layers")
+                .with_hint("pass --force to replace them with the import, or --dry-run to see it"),
+        ));
+    }
+    let paths: Vec<String> = if args.paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| relative(&root, p))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?
+    };
+    let map = match &args.map {
+        Some(m) => Some(relative(&root, m).map_err(fail)?),
+        None => None,
+    };
+    let opts = import::Options {
+        paths,
+        env_from: args.env_from,
+        map,
+        max_file_size: cli.max_file_size,
+    };
+    let out = import::import(&root, &opts).map_err(fail)?;
+    if let Some(rule) = out.rule {
+        eprintln!("nexus: environments told apart by {}", rule.describe());
+    }
+    for (at, why) in &out.skipped {
+        eprintln!("skipped {at}: {why}");
+    }
+    report::eprint_all(&out.render_errors, &out.files_table);
+    for d in &out.differences {
+        eprintln!("differs {} ({}): {}", d.at, d.application, d.what);
+    }
+    for n in &out.notes {
+        eprintln!("note: {n}");
+    }
+    let complete = out.render_errors.is_empty() && out.differences.is_empty();
+    if args.dry_run {
+        for (path, text) in &out.files {
+            println!("==> {path} <==");
+            print!("{text}");
+        }
+    } else if out.imported > 0 {
+        // Written even when something differs: the differences are listed
+        // against the original files, and the layers are where to fix them.
+        write(&root, &out.files, args.force).map_err(fail)?;
+    }
+    println!(
+        "{} of {} Applications reproduced; {} lines of YAML became {}{}",
+        out.reproduced,
+        out.applications,
+        thousands(out.old_lines),
+        thousands(out.new_lines),
+        if args.dry_run {
+            " (dry run: nothing written)"
+        } else if out.imported == 0 {
+            " (nothing written)"
+        } else if !complete {
+            " (written; the differences listed above are not reproduced)"
+        } else {
+            ""
+        }
+    );
+    let all =
+        out.reproduced == out.imported && out.imported + roots_and_skips(&out) >= out.applications;
+    Ok(
+        if complete
+            && all
+            && out
+                .skipped
+                .iter()
+                .all(|(_, w)| !w.starts_with("Application "))
+        {
+            0
+        } else {
+            1
+        },
+    )
+}
+
+fn roots_and_skips(out: &import::Imported) -> usize {
+    out.applications.saturating_sub(out.imported)
+}
+
+/// `3912` as `3,912`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
