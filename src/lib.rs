@@ -24,6 +24,7 @@ pub mod model;
 pub mod par;
 pub mod paths;
 pub mod plan;
+pub mod progress;
 pub mod project;
 pub mod render;
 pub mod report;

@@ -281,7 +281,11 @@ impl Project {
     /// Run the whole pipeline for one environment, in memory.
     pub fn render_env(&self, env: &EnvInfo) -> Result<EnvRender, Error> {
         let (model, mut findings) = self.env_model(env)?;
-        let built = par::try_map(&env.apps, &self.files, |a| self.build_app(env, a))?;
+        let built = par::try_map(&env.apps, &self.files, |a| {
+            let b = self.build_app(env, a);
+            crate::progress::done();
+            b
+        })?;
         let mut apps = Vec::new();
         let mut disabled = Vec::new();
         for (name, (spec, f)) in env.apps.iter().zip(built) {
@@ -382,6 +386,12 @@ impl Project {
     /// Render several environments in parallel, in the order given. Fatal
     /// errors of all of them are reported together.
     pub fn render_all(&self, envs: &[&EnvInfo]) -> Result<Vec<EnvRender>, Error> {
-        par::try_map(envs, &self.files, |e| self.render_env(e))
+        let apps = envs.iter().map(|e| e.apps.len()).sum();
+        let _progress = crate::progress::Phase::start("rendering", envs.len(), apps, "apps");
+        par::try_map(envs, &self.files, |e| {
+            let r = self.render_env(e);
+            crate::progress::env_done();
+            r
+        })
     }
 }

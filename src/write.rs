@@ -93,9 +93,11 @@ pub fn diff(
     // Each file is compared where it is read, so at most one existing file
     // per thread is in memory (not the whole tree).
     let compare = || -> Vec<(String, State)> {
+        let _progress = crate::progress::Phase::start("comparing", 0, outputs.len(), "files");
         outputs
             .par_iter()
             .map(|(path, content)| {
+                crate::progress::done();
                 let state = match existing(&root.join(path)) {
                     Existing::Missing => State::Add,
                     Existing::Other => State::Blocked,
@@ -356,9 +358,11 @@ pub fn apply(
     if !dir_failures.is_empty() {
         return Err(Error::many(dir_failures));
     }
+    let progress = crate::progress::Phase::start("writing", 0, to_write.len(), "files");
     let failures: Vec<Diagnostic> = to_write
         .par_iter()
         .filter_map(|rel| {
+            crate::progress::done();
             let path = root.join(rel);
             // `changes` come from `diff` over these outputs; a path that is
             // not among them has nothing to write.
@@ -368,6 +372,7 @@ pub fn apply(
                 .map(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
         })
         .collect();
+    drop(progress);
     if !failures.is_empty() {
         return Err(Error::many(failures));
     }

@@ -27,6 +27,7 @@ mod plan;
 mod promote;
 mod render;
 mod set;
+mod shell;
 mod validate;
 
 #[derive(Parser, Debug)]
@@ -45,6 +46,11 @@ pub struct Cli {
     /// not the first few.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// No progress line (it is only ever drawn on a terminal, outside CI,
+    /// for output meant for people).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -81,6 +87,24 @@ pub enum Command {
     Promote(promote::Args),
     /// Turn a repository of ArgoCD Applications and values files into layers, proven by a round trip.
     Import(import::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the man page, or write one page per command into DIR.
+    Man(shell::ManArgs),
+}
+
+/// Commands that can run for seconds at thousands of apps, in a format for
+/// people (`json`, `sarif` and `github` are read by programs).
+fn wants_progress(command: &Command) -> bool {
+    use crate::report::Format;
+    match command {
+        Command::Render(_) => true,
+        Command::Check(a) => a.format == Format::Text,
+        Command::Lint(a) => a.format == Format::Text,
+        Command::Validate(a) => a.format == Format::Text,
+        Command::Plan(a) => a.format != plan::PlanFormat::Json,
+        _ => false,
+    }
 }
 
 /// Parse the command line and run; returns the process exit code.
@@ -95,6 +119,7 @@ pub fn run() -> i32 {
     };
     // Hostile templates end the run (exit 2) instead of exhausting memory.
     crate::guard::start(crate::guard::Limits::default());
+    crate::progress::enable(!cli.quiet && wants_progress(&cli.command));
     let result = match &cli.command {
         Command::Render(a) => render::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
@@ -110,6 +135,8 @@ pub fn run() -> i32 {
         Command::Set(a) => set::run(&cli, a),
         Command::Promote(a) => promote::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
     };
     match result {
         Ok(code) => code,

@@ -3,7 +3,7 @@
 //! change in the rendered tree, against the render at a git revision
 //! (`--base`, read from git objects) or against `deploy/` on disk.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Cli, Failure, fail, open_project, render_envs, repo_root};
 use crate::discover::{Discovery, EnvInfo};
@@ -68,7 +68,11 @@ fn known(d: &Discovery, name: &str) -> bool {
 
 /// Render the environments of `project` inside `scopes`. Error findings
 /// make the plan impossible: they are returned as a failure.
-fn render_side(mut project: Project, scopes: &[String]) -> Result<(Side, Vec<String>), Failure> {
+/// A rendered side: its files, its environments, and each environment's
+/// sync-wave graph with its Mermaid flowchart.
+type Rendered = (Side, Vec<String>, BTreeMap<String, (plan::Graph, String)>);
+
+fn render_side(mut project: Project, scopes: &[String]) -> Result<Rendered, Failure> {
     let envs: Vec<EnvInfo> = project
         .discovery
         .envs
@@ -88,7 +92,20 @@ fn render_side(mut project: Project, scopes: &[String]) -> Result<(Side, Vec<Str
         return Err((Error::many(errors), std::mem::take(&mut project.files)));
     }
     let names = envs.iter().map(|e| e.name.clone()).collect();
-    Ok((plan::side_from_renders(renders, &project.files), names))
+    let graphs = renders
+        .iter()
+        .map(|r| {
+            (
+                r.env.name.clone(),
+                (plan::Graph::of(r), super::graph::mermaid(&[r])),
+            )
+        })
+        .collect();
+    Ok((
+        plan::side_from_renders(renders, &project.files),
+        names,
+        graphs,
+    ))
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
@@ -141,17 +158,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             return Err(fail(err));
         }
     }
-    let (new_side, mut envs) = render_side(work, &scopes)?;
-    let old_side = match base_project {
+    let (new_side, mut envs, new_graphs) = render_side(work, &scopes)?;
+    let (old_side, old_graphs) = match base_project {
         Some(p) => {
-            let (side, base_envs) = render_side(p, &scopes).inspect_err(|_| {
+            let (side, base_envs, graphs) = render_side(p, &scopes).inspect_err(|_| {
                 eprintln!("nexus: the layers at the base {base_desc} do not render");
             })?;
             envs.extend(base_envs);
-            side
+            let graphs = graphs.into_iter().map(|(e, (g, _))| (e, g)).collect();
+            (side, graphs)
         }
-        None if args.base.is_some() => Side::new(),
-        None => plan::side_from_disk(&out_dir, &scopes).map_err(fail)?,
+        None if args.base.is_some() => (Side::new(), BTreeMap::new()),
+        None => {
+            let side = plan::side_from_disk(&out_dir, &scopes).map_err(fail)?;
+            let graphs = plan::graphs_of_side(&side);
+            (side, graphs)
+        }
     };
     envs.extend(old_side.values().map(|f| f.env.clone()));
     let envs: Vec<String> = envs
@@ -159,7 +181,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let plan = plan::compute(&old_side, &new_side, "deploy", base_desc, envs);
+    let mut plan = plan::compute(&old_side, &new_side, "deploy", base_desc, envs);
+    // The order of an environment whose waves or edges changed, drawn.
+    for (env, (graph, mermaid)) in new_graphs {
+        let before = old_graphs.get(&env).cloned().unwrap_or_default();
+        if graph.differs(&before) {
+            plan.graphs.push((env, mermaid));
+        }
+    }
     let out = match args.format {
         PlanFormat::Text => plan::format::text(&plan, Style::for_stdout()),
         PlanFormat::Json => plan::format::json(&plan),

@@ -344,6 +344,7 @@ pub fn run(
         .flat_map(|r| r.apps.iter().map(move |a| (r, a)))
         .collect();
     let peers = instance_peers(renders, context);
+    let _progress = crate::progress::Phase::start("linting", 0, jobs.len(), "apps");
     let app_results: Vec<Vec<(Diagnostic, Option<Severity>)>> = jobs
         .par_iter()
         .map(|(r, app)| {
@@ -370,6 +371,7 @@ pub fn run(
                 }
             }
             all.extend(suppression_problems(app, &r.env.name));
+            crate::progress::done();
             all
         })
         .collect();

@@ -76,6 +76,11 @@ fn head(plan: &Plan, tables: bool) -> String {
     if !unchanged.is_empty() {
         out.push_str(&format!("No changes in {}.\n\n", unchanged.join(", ")));
     }
+    for (env, graph) in &plan.graphs {
+        out.push_str(&format!(
+            "<details><summary>Sync waves of <code>{env}</code> (changed)</summary>\n\n```mermaid\n{graph}```\n\n</details>\n\n"
+        ));
+    }
     out
 }
 
@@ -231,6 +236,7 @@ mod tests {
             })
             .collect();
         Plan {
+            graphs: Vec::new(),
             base: "`HEAD`".into(),
             envs: vec!["prod".into(), "stage".into()],
             files,

@@ -39,6 +39,79 @@ pub struct SideFile {
 /// Files by path relative to the output root (`prod/apps/api.yaml`).
 pub type Side = BTreeMap<String, SideFile>;
 
+/// The sync-wave graph of one environment: each app's wave, and the
+/// `dependsOn` edges (`None` when the side was read from disk, where only
+/// the waves are written down).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Graph {
+    pub waves: BTreeMap<String, i64>,
+    pub edges: Option<BTreeSet<(String, String)>>,
+}
+
+impl Graph {
+    pub fn of(r: &EnvRender) -> Graph {
+        let edges = r
+            .apps
+            .iter()
+            .flat_map(|a| {
+                a.depends_on
+                    .iter()
+                    .map(|(d, _)| (d.clone(), a.name.clone()))
+            })
+            .collect();
+        Graph {
+            waves: r.waves.clone(),
+            edges: Some(edges),
+        }
+    }
+
+    /// Did the order change: the wave of an app on both sides, an app
+    /// added or removed outside wave 0, or a `dependsOn` edge (where both
+    /// sides know them). An app added at wave 0 with no edges orders
+    /// nothing.
+    pub fn differs(&self, other: &Graph) -> bool {
+        let moved = self
+            .waves
+            .iter()
+            .any(|(app, w)| other.waves.get(app).map_or(*w != 0, |o| o != w));
+        let gone = other
+            .waves
+            .iter()
+            .any(|(app, w)| !self.waves.contains_key(app) && *w != 0);
+        let edges = matches!((&self.edges, &other.edges), (Some(a), Some(b)) if a != b);
+        moved || gone || edges
+    }
+}
+
+/// The graphs of a side read from disk: each Application's sync wave
+/// (`<env>/apps/<app>.yaml`; no annotation is wave 0).
+pub fn graphs_of_side(side: &Side) -> BTreeMap<String, Graph> {
+    let mut out: BTreeMap<String, Graph> = BTreeMap::new();
+    for (path, f) in side {
+        let Some(doc) = &f.doc else { continue };
+        if doc.get("kind").and_then(Node::as_str) != Some("Application") {
+            continue;
+        }
+        let Some(app) = path
+            .strip_prefix(&format!("{}/apps/", f.env))
+            .and_then(|p| p.strip_suffix(".yaml"))
+        else {
+            continue;
+        };
+        let wave = doc
+            .get_path("metadata.annotations")
+            .and_then(|a| a.get("argocd.argoproj.io/sync-wave"))
+            .and_then(Node::as_str)
+            .and_then(|w| w.trim().parse().ok())
+            .unwrap_or(0);
+        out.entry(f.env.clone())
+            .or_default()
+            .waves
+            .insert(app.to_string(), wave);
+    }
+    out
+}
+
 /// Build a side from rendered environments, whose positions refer to
 /// `files`.
 pub fn side_from_renders(renders: Vec<EnvRender>, files: &Files) -> Side {
@@ -293,6 +366,9 @@ pub struct Plan {
     /// Changed files, sorted by path.
     pub files: Vec<FileChange>,
     pub unchanged: usize,
+    /// `(environment, Mermaid flowchart)` of each environment whose sync
+    /// waves or `dependsOn` edges changed (markdown shows them).
+    pub graphs: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -442,6 +518,7 @@ pub fn compute(old: &Side, new: &Side, out_prefix: &str, base: String, envs: Vec
         envs,
         files,
         unchanged,
+        graphs: Vec::new(),
     }
 }
 
@@ -517,5 +594,33 @@ mod tests {
             ("manifest", Some("api".into()))
         );
         assert_eq!(classify("projects/apps.yaml"), ("appproject", None));
+    }
+
+    #[test]
+    fn graphs_differ_when_the_order_does() {
+        let g = |waves: &[(&str, i64)], edges: Option<&[(&str, &str)]>| Graph {
+            waves: waves.iter().map(|(a, w)| (a.to_string(), *w)).collect(),
+            edges: edges.map(|e| {
+                e.iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect()
+            }),
+        };
+        let base = g(&[("db", 0), ("api", 1)], Some(&[("db", "api")]));
+        assert!(!base.differs(&base));
+        // An app added at wave 0 with no edges orders nothing.
+        let added = g(
+            &[("db", 0), ("api", 1), ("cache", 0)],
+            Some(&[("db", "api")]),
+        );
+        assert!(!added.differs(&base));
+        // A wave or an edge that moved does.
+        assert!(g(&[("db", 0), ("api", 2)], Some(&[("db", "api")])).differs(&base));
+        assert!(g(&[("db", 0), ("api", 1)], Some(&[])).differs(&base));
+        assert!(g(&[("db", 0)], Some(&[])).differs(&base));
+        // Read from disk (no edges): the waves still count.
+        assert!(
+            !g(&[("db", 0), ("api", 1)], Some(&[])).differs(&g(&[("db", 0), ("api", 1)], None))
+        );
     }
 }

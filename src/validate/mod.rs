@@ -41,6 +41,8 @@ pub struct Inputs<'a> {
 /// Validate the layers and renders of one run. Returns the findings, one
 /// per environment and app.
 pub fn run(inputs: Inputs, renders: &[EnvRender], strict: bool) -> Result<Vec<Diagnostic>, Error> {
+    let apps = renders.iter().map(|r| r.apps.len() + 1).sum();
+    let _progress = crate::progress::Phase::start("validating", 0, apps, "apps");
     let set = SchemaSet::load(inputs.source, renders)?;
     let mut out: Vec<Diagnostic> = inputs
         .layers
@@ -76,7 +78,11 @@ pub fn run(inputs: Inputs, renders: &[EnvRender], strict: bool) -> Result<Vec<Di
             jobs.push((r, None, by_app.remove(&None).unwrap_or_default()));
             jobs
         })
-        .map(|(r, app, mine)| check_outputs(&set, inputs, r, app, &mine))
+        .map(|(r, app, mine)| {
+            let checked = check_outputs(&set, inputs, r, app, &mine);
+            crate::progress::done();
+            checked
+        })
         .collect();
     let mut unknown: BTreeMap<String, Unknown> = BTreeMap::new();
     for (diags, unk) in per_app {

@@ -290,3 +290,13 @@ pub fn bin_dir() -> PathBuf {
         .expect("binary has no directory")
         .to_path_buf()
 }
+
+/// Is `tool` on PATH? (Tests that need an outside tool skip, saying so,
+/// when it is not.)
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
