@@ -56,11 +56,14 @@ fn relative(root: &Path, p: &str) -> Result<String, Error> {
 
 /// Write the layers: into a fresh directory beside `environments/`, then
 /// swapped in, so an interrupted import leaves the old layers (or none).
+/// With `force`, an existing `environments/` is moved to
+/// `environments.orig/` (or `.orig.2` ...), never deleted; its new path is
+/// returned.
 fn write(
     root: &Path,
     files: &std::collections::BTreeMap<String, String>,
     force: bool,
-) -> Result<(), Error> {
+) -> Result<Option<PathBuf>, Error> {
     let env_dir = root.join(crate::discover::ENV_DIR);
     let staging = root.join(format!(".environments.nexus-import.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
@@ -69,33 +72,40 @@ fn write(
             continue;
         };
         let path = staging.join(inner);
-        crate::write::write_atomic(&path, text.as_bytes())
-            .map_err(|e| Error::input(format!("cannot write {rel}: {e}")))?;
-    }
-    if env_dir.exists() {
-        if !force {
+        if let Err(e) = crate::write::write_atomic(&path, text.as_bytes()) {
             let _ = std::fs::remove_dir_all(&staging);
-            return Err(Error::input("environments/ already exists")
-                .with_hint("pass --force to replace it"));
+            return Err(Error::input(format!("cannot write {rel}: {e}")));
         }
-        let old = root.join(format!(".environments.replaced.{}", std::process::id()));
-        std::fs::rename(&env_dir, &old)
-            .map_err(|e| Error::input(format!("cannot move environments/ aside: {e}")))?;
-        if let Err(e) = std::fs::rename(&staging, &env_dir) {
-            let _ = std::fs::rename(&old, &env_dir);
-            return Err(Error::input(format!("cannot write environments/: {e}")));
-        }
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(&staging, &env_dir)
-            .map_err(|e| Error::input(format!("cannot write environments/: {e}")))?;
     }
-    Ok(())
+    if !env_dir.exists() {
+        return std::fs::rename(&staging, &env_dir)
+            .map(|()| None)
+            .map_err(|e| Error::input(format!("cannot write environments/: {e}")));
+    }
+    if !force {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(Error::input("environments/ already exists")
+            .with_hint("pass --force to move it to environments.orig/ and write the layers"));
+    }
+    let kept = (1..1000)
+        .map(|n| match n {
+            1 => root.join("environments.orig"),
+            n => root.join(format!("environments.orig.{n}")),
+        })
+        .find(|p| !p.exists())
+        .ok_or_else(|| Error::input("environments.orig ... environments.orig.999 all exist"))?;
+    std::fs::rename(&env_dir, &kept)
+        .map_err(|e| Error::input(format!("cannot move environments/ aside: {e}")))?;
+    if let Err(e) = std::fs::rename(&staging, &env_dir) {
+        let _ = std::fs::rename(&kept, &env_dir);
+        return Err(Error::input(format!("cannot write environments/: {e}")));
+    }
+    Ok(Some(kept))
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let root = root().map_err(fail)?;
-    if root.join(crate::discover::ENV_DIR).exists() && !args.force && !args.dry_run {
+    if import::read::has_layers(&root) && !args.force && !args.dry_run {
         return Err(fail(
             Error::input("environments/ already exists: this repository has layers")
                 .with_hint("pass --force to replace them with the import, or --dry-run to see it"),
@@ -121,6 +131,20 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         max_file_size: cli.max_file_size,
     };
     let out = import::import(&root, &opts).map_err(fail)?;
+    // Files being imported from environments/ (where the layers go) are
+    // moved aside with --force, never overwritten.
+    let env_dir = format!("{}/", crate::discover::ENV_DIR);
+    if !args.dry_run
+        && !args.force
+        && let Some(inside) = out.inputs.iter().find(|f| f.starts_with(&env_dir))
+    {
+        return Err(fail(
+            Error::input(format!(
+                "the files being imported are in environments/ ({inside} ...), where nexus writes its layers"
+            ))
+            .with_hint("pass --force to move them to environments.orig/ and write the layers, or see the result with --dry-run"),
+        ));
+    }
     if let Some(rule) = out.rule {
         eprintln!("nexus: environments told apart by {}", rule.describe());
     }
@@ -143,7 +167,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     } else if out.imported > 0 {
         // Written even when something differs: the differences are listed
         // against the original files, and the layers are where to fix them.
-        write(&root, &out.files, args.force).map_err(fail)?;
+        if let Some(kept) = write(&root, &out.files, args.force).map_err(fail)? {
+            eprintln!(
+                "nexus: the previous environments/ is now {}/ (delete it once the layers are committed)",
+                kept.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            );
+        }
     }
     println!(
         "{} of {} Applications reproduced; {} lines of YAML became {}{}",

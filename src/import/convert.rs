@@ -675,6 +675,67 @@ pub fn convert(
     })
 }
 
+/// The fields of ArgoCD's `SyncPolicy`, by path. The Application CRD's
+/// structural schema prunes anything else when the object is stored, so
+/// such a field never reaches the cluster.
+const SYNC_POLICY_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "automated",
+            "syncOptions",
+            "retry",
+            "managedNamespaceMetadata",
+        ],
+    ),
+    ("automated", &["prune", "selfHeal", "allowEmpty", "enabled"]),
+    ("retry", &["limit", "backoff"]),
+    ("retry.backoff", &["duration", "factor", "maxDuration"]),
+    ("managedNamespaceMetadata", &["labels", "annotations"]),
+];
+
+/// Drop from `spec.syncPolicy` the fields ArgoCD does not have (a
+/// `createNamespace: true` under `automated` is a common one); returns
+/// their paths.
+pub fn prune_sync_policy(app: &mut Node) -> Vec<String> {
+    let mut dropped = Vec::new();
+    let Some(policy) = app
+        .as_map_mut()
+        .and_then(|m| m.get_mut("spec"))
+        .and_then(|e| e.node.as_map_mut())
+        .and_then(|m| m.get_mut("syncPolicy"))
+        .map(|e| &mut e.node)
+    else {
+        return dropped;
+    };
+    for (at, known) in SYNC_POLICY_FIELDS {
+        let mut node = Some(&mut *policy);
+        for part in at.split('.').filter(|p| !p.is_empty()) {
+            node = node
+                .and_then(|n| n.as_map_mut())
+                .and_then(|m| m.get_mut(part))
+                .map(|e| &mut e.node);
+        }
+        let Some(m) = node.and_then(|n| n.as_map_mut()) else {
+            continue;
+        };
+        let unknown: Vec<String> = m
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        for k in unknown {
+            m.shift_remove(&k);
+            dropped.push(if at.is_empty() {
+                format!("spec.syncPolicy.{k}")
+            } else {
+                format!("spec.syncPolicy.{at}.{k}")
+            });
+        }
+    }
+    dropped
+}
+
 /// The app-of-apps of an environment: an Application whose sources are all
 /// directories of this repository (no chart), one of them holding the
 /// environment's Applications (others may hold its AppProjects).

@@ -64,6 +64,9 @@ pub struct Imported {
     pub files_table: Files,
     /// What the user should know and do after the import.
     pub notes: Vec<String>,
+    /// Repository-relative files the import read from (Applications,
+    /// AppProjects, folded value files).
+    pub inputs: BTreeSet<String>,
 }
 
 /// This repository as the Applications name it: the repository of `ref`
@@ -230,7 +233,18 @@ fn root_layer(r: &Object) -> Node {
 /// Run an import (nothing is written here).
 pub fn import(root: &Path, opts: &Options) -> Result<Imported, Error> {
     let files = Files::new();
-    let found = read::read(root, &opts.paths, &files, opts.max_file_size)?;
+    let mut found = read::read(root, &opts.paths, &files, opts.max_file_size)?;
+    // Fields ArgoCD does not have never reach the cluster: dropped, and
+    // said.
+    let mut dropped_notes = Vec::new();
+    for a in &mut found.applications {
+        for path in convert::prune_sync_policy(&mut a.node) {
+            dropped_notes.push(format!(
+                "{}: `{path}` is not an ArgoCD field (the Application CRD drops it); not imported",
+                a.at()
+            ));
+        }
+    }
     let mut out = Imported {
         applications: found.applications.len(),
         skipped: found.skipped.clone(),
@@ -253,6 +267,7 @@ pub fn import(root: &Path, opts: &Options) -> Result<Imported, Error> {
         ))
         .with_hint("name the files or directories that hold your Application manifests"));
     }
+    out.notes.extend(dropped_notes);
     let this = this_repo(root, &found.applications);
     if this.url == PLACEHOLDER_REPO {
         out.notes.push(format!(
@@ -481,6 +496,7 @@ pub fn import(root: &Path, opts: &Options) -> Result<Imported, Error> {
         }
     }
     out.new_lines = out.files.values().map(|t| t.lines().count()).sum();
+    out.inputs = counted;
     // The round trip.
     let mut mem = MemSource::new();
     for (path, text) in &out.files {

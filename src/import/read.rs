@@ -45,14 +45,29 @@ pub struct Found {
     pub lines: BTreeMap<String, usize>,
 }
 
-/// Directories never read: git's, nexus's own output and layers.
-const SKIP_DIRS: &[&str] = &[".git", "deploy", "environments", "node_modules", "target"];
+/// Directories never read: git's, nexus's own output, and build trees.
+/// `environments/` is skipped too when it holds nexus layers (many
+/// repositories keep their Applications in a directory of that name).
+const SKIP_DIRS: &[&str] = &[".git", "deploy", "node_modules", "target"];
+
+/// Does `environments/` hold nexus layers (a `base.yaml`, or an
+/// `env.yaml` in an environment directory)?
+pub fn has_layers(root: &Path) -> bool {
+    let dir = root.join(crate::discover::ENV_DIR);
+    dir.join("base.yaml").is_file()
+        || walkdir::WalkDir::new(&dir)
+            .max_depth(4)
+            .into_iter()
+            .flatten()
+            .any(|e| e.file_type().is_file() && e.file_name() == "env.yaml")
+}
 
 /// Read every `.yaml`/`.yml` file under `paths` (repository-relative).
 /// Files larger than `max_size` bytes are reported and not read.
 pub fn read(root: &Path, paths: &[String], files: &Files, max_size: u64) -> Result<Found, Error> {
     let mut found = Found::default();
     let mut seen = BTreeSet::new();
+    let skip_layers = has_layers(root);
     for p in paths {
         let abs = root.join(p);
         if !abs.exists() {
@@ -65,9 +80,14 @@ pub fn read(root: &Path, paths: &[String], files: &Files, max_size: u64) -> Resu
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
                 e.depth() == 0
                     || !(e.file_type().is_dir()
-                        && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+                        && (SKIP_DIRS.contains(&name.as_ref())
+                            || (skip_layers
+                                && name == crate::discover::ENV_DIR
+                                && e.depth() == 1
+                                && abs == root)))
             });
         for entry in walker {
             let entry = entry.map_err(|e| Error::input(format!("cannot read {p}: {e}")))?;
@@ -218,8 +238,49 @@ fn dest_cluster(app: &Object) -> Option<String> {
     Some(host.split('.').next().unwrap_or(host).to_string())
 }
 
-/// The env key of an Application under a rule, and its app name.
-fn key(app: &Object, rule: EnvFrom, root_dirs: &[String]) -> Option<Placement> {
+/// The directories of an Application's file below the directory it was
+/// named by, without `apps`-like parts (`apps/prod/api.yaml` and
+/// `prod/apps/api.yaml` both mean prod).
+fn dir_parts(app: &Object, root_dirs: &[String]) -> Option<Vec<String>> {
+    let dir = crate::source::parent_rel(&app.file);
+    let base = root_dirs
+        .iter()
+        .filter(|r| dir == r.as_str() || dir.starts_with(&format!("{r}/")) || r.is_empty())
+        .max_by_key(|r| r.len())?;
+    let rel = dir
+        .strip_prefix(base.as_str())
+        .unwrap_or(dir)
+        .trim_start_matches('/');
+    Some(
+        rel.split('/')
+            .filter(|p| {
+                !p.is_empty() && !matches!(*p, "apps" | "applications" | "argocd" | "argo-cd")
+            })
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// When the whole repository is read, the top directory every
+/// Application's file is in (`environments/dev`, `environments/prod`)
+/// holds them and names no environment: 1 then, else 0. A directory named
+/// on the command line is where environments start.
+fn shared_dirs(apps: &[&Object], root_dirs: &[String]) -> usize {
+    if !root_dirs.iter().any(String::is_empty) {
+        return 0;
+    }
+    let all: Vec<Vec<String>> = apps
+        .iter()
+        .filter_map(|a| dir_parts(a, root_dirs))
+        .collect();
+    let Some(first) = all.first() else { return 0 };
+    let shortest = all.iter().map(Vec::len).min().unwrap_or(0);
+    usize::from(shortest >= 2 && all.iter().all(|p| p[0] == first[0]))
+}
+
+/// The env key of an Application under a rule, and its app name. `shared`:
+/// leading directories to skip (see [`shared_dirs`]).
+fn key(app: &Object, rule: EnvFrom, root_dirs: &[String], shared: usize) -> Option<Placement> {
     let name = app.name();
     let env = match rule {
         EnvFrom::NameSuffix => suffix(name)?.1.to_string(),
@@ -232,22 +293,10 @@ fn key(app: &Object, rule: EnvFrom, root_dirs: &[String]) -> Option<Placement> {
         }
         EnvFrom::Destination => dest_cluster(app)?,
         EnvFrom::Directory => {
-            let dir = crate::source::parent_rel(&app.file);
-            let base = root_dirs
-                .iter()
-                .filter(|r| dir == r.as_str() || dir.starts_with(&format!("{r}/")) || r.is_empty())
-                .max_by_key(|r| r.len())?;
-            let rel = dir
-                .strip_prefix(base.as_str())
-                .unwrap_or(dir)
-                .trim_start_matches('/');
-            // `apps/prod/api.yaml` and `prod/apps/api.yaml` both mean prod.
-            let parts: Vec<&str> = rel
-                .split('/')
-                .filter(|p| {
-                    !p.is_empty() && !matches!(*p, "apps" | "applications" | "argocd" | "argo-cd")
-                })
-                .collect();
+            let parts = dir_parts(app, root_dirs)?;
+            // Leading directories every Application shares
+            // (`environments/dev`, `environments/prod`) name no environment.
+            let parts = parts.get(shared..).unwrap_or_default();
             if parts.is_empty() {
                 return None;
             }
@@ -271,7 +320,8 @@ fn key(app: &Object, rule: EnvFrom, root_dirs: &[String]) -> Option<Placement> {
 /// there are at least two environments, no environment holds the same app
 /// twice, and some app is in more than one environment.
 fn works(apps: &[&Object], rule: EnvFrom, roots: &[String]) -> bool {
-    let keys: Vec<Option<Placement>> = apps.iter().map(|a| key(a, rule, roots)).collect();
+    let shared = shared_dirs(apps, roots);
+    let keys: Vec<Option<Placement>> = apps.iter().map(|a| key(a, rule, roots, shared)).collect();
     if keys.iter().any(Option::is_none) {
         return false;
     }
@@ -307,12 +357,13 @@ pub fn place(
         .into_iter()
         .find(|r| works(apps, *r, roots))
     });
+    let shared = shared_dirs(apps, roots);
     let placed = apps
         .iter()
         .map(|a| {
             map.get(a.name())
                 .cloned()
-                .or_else(|| rule.and_then(|r| key(a, r, roots)))
+                .or_else(|| rule.and_then(|r| key(a, r, roots, shared)))
         })
         .collect();
     (placed, rule)

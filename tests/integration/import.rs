@@ -744,8 +744,15 @@ fn dry_run_writes_nothing_and_existing_layers_need_force() {
         r.read("environments/base.yaml"),
         "argocd: {project: mine}\n"
     );
-    r.run(&["import", "clusters", "--force"]).code(0);
+    r.run(&["import", "clusters", "--force"])
+        .code(0)
+        .stderr_has("the previous environments/ is now environments.orig/");
     assert!(r.read("environments/base.yaml").contains(REPO));
+    // Moved aside, never deleted.
+    assert_eq!(
+        r.read("environments.orig/base.yaml"),
+        "argocd: {project: mine}\n"
+    );
     // Nothing of the swap is left behind.
     let stray: Vec<String> = std::fs::read_dir(r.path())
         .unwrap()
@@ -969,4 +976,73 @@ fn differences_are_listed_with_the_original_file() {
         .stderr_has("labels")
         .stdout_has("11 of 14 Applications reproduced")
         .stdout_has("written; the differences listed above are not reproduced");
+}
+
+/// A layout many repositories use: each environment's Application and
+/// values file under `environments/<env>/`, where nexus keeps its layers.
+/// Read from there, written only with --force (the originals moved to
+/// environments.orig/), and a field ArgoCD does not have is dropped with a
+/// note, never silently.
+#[test]
+fn applications_kept_in_environments_are_moved_aside_not_lost() {
+    let r = Repo::new();
+    for (env, tag) in [("dev", "1.1"), ("prod", "1.0")] {
+        r.write(
+            &format!("environments/{env}/application.yaml"),
+            &format!(
+                r#"apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {env}-shop
+  namespace: argocd
+spec:
+  project: default
+  sources:
+    - repoURL: https://github.com/acme/shop.git
+      targetRevision: main
+      path: chart
+      helm:
+        valueFiles: [$values/environments/{env}/values.yaml]
+    - repoURL: https://github.com/acme/shop-gitops.git
+      targetRevision: main
+      ref: values
+  destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+  syncPolicy:
+    automated: {{prune: true, selfHeal: true, createNamespace: true}}
+"#
+            ),
+        );
+        r.write(
+            &format!("environments/{env}/values.yaml"),
+            &format!("image:\n  repository: ghcr.io/acme/shop\n  tag: \"{tag}\"\nservice: {{port: 8080}}\n"),
+        );
+    }
+    let out = r.run(&["import"]);
+    out.code(2)
+        .stderr_has("the files being imported are in environments/")
+        .stderr_has("--force");
+    assert!(r.exists("environments/dev/application.yaml"));
+    let out = r.run(&["import", "--force"]);
+    out.code(0)
+        .stdout_has("2 of 2 Applications reproduced")
+        .stderr_has("`spec.syncPolicy.automated.createNamespace` is not an ArgoCD field");
+    assert!(r.exists("environments.orig/dev/application.yaml"));
+    assert!(r.exists("environments.orig/prod/values.yaml"));
+    // The environments are dev and prod (not environments/dev), the app is
+    // `shop`, and what both share is said once.
+    let shop = r.yaml("environments/apps/shop.yaml");
+    assert_eq!(shop["app"]["values"]["service"]["port"], 8080, "{shop:?}");
+    let dev = r.yaml("environments/dev/apps/shop.yaml");
+    assert_eq!(dev["app"]["values"]["image"]["tag"], "1.1");
+    assert_eq!(dev["argocd"]["applicationName"], "dev-shop");
+    r.run(&["render", "dev"]).code(0);
+    let app = r.yaml("deploy/dev/apps/shop.yaml");
+    assert_eq!(app["metadata"]["name"], "dev-shop");
+    assert_eq!(app["spec"]["sources"][0]["helm"]["releaseName"], "dev-shop");
+    assert_eq!(app["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
+    assert!(
+        app["spec"]["syncPolicy"]["automated"]
+            .get("createNamespace")
+            .is_none()
+    );
 }
