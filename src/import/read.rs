@@ -81,9 +81,15 @@ pub fn read(root: &Path, paths: &[String], files: &Files, max_size: u64) -> Resu
             .into_iter()
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();
+                // A chart's templates are Go templates, not manifests.
+                let chart_templates = name == "templates"
+                    && e.path()
+                        .parent()
+                        .is_some_and(|p| p.join("Chart.yaml").is_file());
                 e.depth() == 0
                     || !(e.file_type().is_dir()
                         && (SKIP_DIRS.contains(&name.as_ref())
+                            || chart_templates
                             || (skip_layers
                                 && name == crate::discover::ENV_DIR
                                 && e.depth() == 1
