@@ -213,6 +213,11 @@ impl Diagnostic {
         self
     }
 
+    /// Tag every diagnostic with the environment and app it applies to.
+    pub fn all_for_app(diags: Vec<Diagnostic>, env: &str, app: Option<&str>) -> Vec<Diagnostic> {
+        diags.into_iter().map(|d| d.for_app(env, app)).collect()
+    }
+
     pub fn for_app(mut self, env: &str, app: Option<&str>) -> Diagnostic {
         self.env = Some(env.to_string());
         self.app = app.map(str::to_string);

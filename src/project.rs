@@ -8,7 +8,6 @@
 //! [`render`] builds the files. Apps are built in parallel and results are
 //! kept in name order, so output is the same whatever the thread count.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::charts::{LocalChart, LocalCharts};
@@ -16,7 +15,7 @@ use crate::discover::{self, Discovery, EnvInfo};
 use crate::error::{Diagnostic, Error, Kind};
 use crate::layer::{Layer, Layers};
 use crate::merge;
-use crate::model::{self, AppSpec, EnvModel, EnvRender, Output};
+use crate::model::{self, AppSpec, EnvModel, EnvRender};
 use crate::par;
 use crate::render::{self, OutputTemplates, Paths};
 use crate::source::{Files, Source};
@@ -60,44 +59,6 @@ pub type AppBuild = (Option<AppSpec>, Vec<Diagnostic>);
 /// A merged document, the layers that made it (includes expanded, first to
 /// last) and the merge warnings.
 pub type Merged = (Node, Vec<Arc<Layer>>, Vec<Diagnostic>);
-
-fn for_app(mut diags: Vec<Diagnostic>, env: &str, app: Option<&str>) -> Vec<Diagnostic> {
-    for d in &mut diags {
-        d.env = Some(env.to_string());
-        d.app = app.map(str::to_string);
-    }
-    diags
-}
-
-/// Two apps of one environment may not render Applications of the same
-/// name: one would overwrite the other in ArgoCD.
-fn unique_names(apps: &[AppSpec]) -> Result<(), Error> {
-    let mut seen: std::collections::HashMap<&str, &AppSpec> = Default::default();
-    let mut problems = Vec::new();
-    for app in apps {
-        if let Some(first) = seen.insert(&app.application_name, app) {
-            let at = |a: &AppSpec| a.doc.get_path("argocd.applicationName").map(|n| n.pos);
-            let mut d = Diagnostic::error(format!(
-                "apps `{}` and `{}` both render the Application `{}`",
-                first.name, app.name, app.application_name
-            ))
-            .with_hint("give `argocd.applicationName` a template that differs per app, such as `{{ app.name }}` or `{{ app.name }}-{{ env.slug }}`");
-            d = match at(app) {
-                Some(p) => d.at(p),
-                None => d.in_file(app.own_file.clone()),
-            };
-            if let Some(p) = at(first).filter(|p| Some(*p) != at(app)) {
-                d = d.note_at(format!("the name of `{}` is set", first.name), p);
-            }
-            problems.push(d);
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::many(problems))
-    }
-}
 
 impl Project {
     /// Discover the repository and compile its output templates.
@@ -172,15 +133,7 @@ impl Project {
         let (mut doc, _, mut findings) = self.merge_chain(&chain)?;
         // What only each app's Application uses is read (and templated,
         // with `app`) per app.
-        if let Some(a) = doc
-            .as_map_mut()
-            .and_then(|m| m.get_mut("argocd"))
-            .and_then(|e| e.node.as_map_mut())
-        {
-            for key in model::APP_ONLY_ARGOCD_KEYS {
-                a.shift_remove(key);
-            }
-        }
+        model::drop_app_only(&mut doc);
         let scope = Scope { env, app: None };
         findings.extend(
             self.templater
@@ -202,7 +155,7 @@ impl Project {
             argocd,
             projects,
         };
-        Ok((model, for_app(findings, &env.name, None)))
+        Ok((model, Diagnostic::all_for_app(findings, &env.name, None)))
     }
 
     /// The most specific existing app file of `app` in `env`.
@@ -220,9 +173,13 @@ impl Project {
     pub fn build_app(&self, env: &EnvInfo, app: &str) -> Result<AppBuild, Error> {
         let own = self.own_file(env, app);
         let (mut doc, used, mut findings) = self.merge_chain(&env.app_chain(app))?;
-        let tag = |e: Error| Error::many(for_app(e.diagnostics, &env.name, Some(app)));
+        let tag =
+            |e: Error| Error::many(Diagnostic::all_for_app(e.diagnostics, &env.name, Some(app)));
         if doc.get_path("app.enabled").and_then(Node::as_bool) == Some(false) {
-            return Ok((None, for_app(findings, &env.name, Some(app))));
+            return Ok((
+                None,
+                Diagnostic::all_for_app(findings, &env.name, Some(app)),
+            ));
         }
         let scope = Scope {
             env,
@@ -236,7 +193,7 @@ impl Project {
             .iter()
             .any(|d| d.severity == crate::error::Severity::Error);
         findings.extend(issues);
-        let findings = for_app(findings, &env.name, Some(app));
+        let findings = Diagnostic::all_for_app(findings, &env.name, Some(app));
         if failed {
             // A template error elsewhere does not matter in a disabled app.
             let disabled = model::enabled(&doc, &own) == Ok(false);
@@ -310,77 +267,14 @@ impl Project {
             out.apps.clear();
             return Ok(out);
         }
-        if let Some(a) = out.apps.iter().find(|a| a.name == "root") {
-            return Err(Error::from(
-                Diagnostic::error(format!(
-                    "the app name `root` is reserved in `{}` for the app-of-apps Application",
-                    env.name
-                ))
-                .in_file(a.own_file.clone())
-                .with_hint("rename the app file"),
-            ));
-        }
-        unique_names(&out.apps)?;
+        model::check_names(&env.name, &out.apps)?;
         out.waves = waves::compute(&env.name, &out.apps, &out.disabled)?;
-        out.outputs = self.render_outputs(&out)?;
-        Ok(out)
-    }
-
-    /// The files of a rendered environment, sorted by path.
-    fn render_outputs(&self, r: &EnvRender) -> Result<Vec<Output>, Error> {
-        let env = &r.env;
         let paths = Paths {
             out_prefix: &self.options.out_prefix,
             env: &env.name,
         };
-        let per_app = par::try_map(&r.apps, &self.files, |app| {
-            let mut out = vec![render::application(
-                app,
-                r.waves[&app.name],
-                env,
-                &paths,
-                &self.templates,
-            )?];
-            // Only a chart reads a values file.
-            if app.chart.is_some() {
-                out.push(render::values(app, env)?);
-            }
-            out.extend(render::manifests(app, env)?);
-            Ok(out)
-        })?;
-        let mut outputs: Vec<Output> = per_app.into_iter().flatten().collect();
-        let argocd = &r.model.argocd;
-        let used: BTreeSet<&str> = r
-            .apps
-            .iter()
-            .map(|a| a.argocd.project.as_str())
-            .chain(std::iter::once(argocd.root.project.as_str()))
-            .collect();
-        let mut wrote_project = false;
-        for (name, spec) in r
-            .model
-            .projects
-            .iter()
-            .filter(|(n, _)| used.contains(n.as_str()))
-        {
-            outputs.push(render::app_project(
-                name,
-                spec,
-                argocd,
-                env,
-                &self.templates,
-            )?);
-            wrote_project = true;
-        }
-        outputs.push(render::root(
-            argocd,
-            wrote_project,
-            env,
-            &paths,
-            &self.templates,
-        )?);
-        outputs.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(outputs)
+        out.outputs = render::env_outputs(&out, &paths, &self.templates, &self.files)?;
+        Ok(out)
     }
 
     /// Render several environments in parallel, in the order given. Fatal

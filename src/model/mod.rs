@@ -256,3 +256,63 @@ impl EnvRender {
         })
     }
 }
+
+/// Names an environment's apps may not have: `root` (the app-of-apps), and
+/// two apps rendering Applications of one name.
+pub fn check_names(env: &str, apps: &[AppSpec]) -> Result<(), crate::error::Error> {
+    if let Some(a) = apps.iter().find(|a| a.name == "root") {
+        return Err(crate::error::Error::from(
+            Diagnostic::error(format!(
+                "the app name `root` is reserved in `{env}` for the app-of-apps Application"
+            ))
+            .in_file(a.own_file.clone())
+            .with_hint("rename the app file"),
+        ));
+    }
+    unique_names(apps)
+}
+
+/// Two apps of one environment may not render Applications of the same
+/// name: one would overwrite the other in ArgoCD.
+fn unique_names(apps: &[AppSpec]) -> Result<(), crate::error::Error> {
+    let mut seen: std::collections::HashMap<&str, &AppSpec> = Default::default();
+    let mut problems = Vec::new();
+    for app in apps {
+        if let Some(first) = seen.insert(&app.application_name, app) {
+            let at = |a: &AppSpec| a.doc.get_path("argocd.applicationName").map(|n| n.pos);
+            let mut d = Diagnostic::error(format!(
+                "apps `{}` and `{}` both render the Application `{}`",
+                first.name, app.name, app.application_name
+            ))
+            .with_hint("give `argocd.applicationName` a template that differs per app, such as `{{ app.name }}` or `{{ app.name }}-{{ env.slug }}`");
+            d = match at(app) {
+                Some(p) => d.at(p),
+                None => d.in_file(app.own_file.clone()),
+            };
+            if let Some(p) = at(first).filter(|p| Some(*p) != at(app)) {
+                d = d.note_at(format!("the name of `{}` is set", first.name), p);
+            }
+            problems.push(d);
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::many(problems))
+    }
+}
+
+/// Remove from an environment's merged document the `argocd` keys only
+/// each app's Application uses (they are read, and templated with `app`,
+/// per app).
+pub fn drop_app_only(doc: &mut Node) {
+    if let Some(a) = doc
+        .as_map_mut()
+        .and_then(|m| m.get_mut("argocd"))
+        .and_then(|e| e.node.as_map_mut())
+    {
+        for key in APP_ONLY_ARGOCD_KEYS {
+            a.shift_remove(key);
+        }
+    }
+}

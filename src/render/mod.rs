@@ -198,3 +198,45 @@ pub fn manifests(app: &AppSpec, env: &EnvInfo) -> Result<Vec<Output>, Error> {
     }
     Ok(out)
 }
+
+/// The files of a rendered environment, sorted by path: each app's
+/// Application, values file and manifests, the AppProjects its apps and
+/// root use, and the root Application.
+pub fn env_outputs(
+    r: &crate::model::EnvRender,
+    paths: &Paths<'_>,
+    templates: &OutputTemplates,
+    files: &crate::source::Files,
+) -> Result<Vec<Output>, Error> {
+    let env = &r.env;
+    let per_app = crate::par::try_map(&r.apps, files, |app| {
+        let mut out = vec![application(app, r.waves[&app.name], env, paths, templates)?];
+        // Only a chart reads a values file.
+        if app.chart.is_some() {
+            out.push(values(app, env)?);
+        }
+        out.extend(manifests(app, env)?);
+        Ok(out)
+    })?;
+    let mut outputs: Vec<Output> = per_app.into_iter().flatten().collect();
+    let argocd = &r.model.argocd;
+    let used: std::collections::BTreeSet<&str> = r
+        .apps
+        .iter()
+        .map(|a| a.argocd.project.as_str())
+        .chain(std::iter::once(argocd.root.project.as_str()))
+        .collect();
+    let mut wrote_project = false;
+    for (name, spec) in r
+        .model
+        .projects
+        .iter()
+        .filter(|(n, _)| used.contains(n.as_str()))
+    {
+        outputs.push(app_project(name, spec, argocd, env, templates)?);
+        wrote_project = true;
+    }
+    outputs.push(root(argocd, wrote_project, env, paths, templates)?);
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(outputs)
+}
