@@ -467,7 +467,7 @@ fn parse_rules(cx: &mut Ctx, node: &Node, cfg: &mut Config) {
         return;
     };
     for (rule, e) in m {
-        if !cx.rules.contains(&rule.as_str()) && !crate::lint::policy::is_policy_id(rule) {
+        if !cx.rules.contains(&rule.as_str()) && !is_policy_id(rule) {
             let hint = match did_you_mean(rule, cx.rules.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "`nexus lint --explain NXnnn` describes a rule; ids are NX000..NX011, NX101..NX109, and `POLICY(<package>)` or `POLICY` for custom policies".into(),
@@ -579,6 +579,16 @@ fn schema_check(cx: &mut Ctx, root: &Node) {
     for (msg, pos) in problems {
         cx.err(msg, pos, None);
     }
+}
+
+/// Is `id` a policy rule id `nexus.yaml` and `lintIgnore` accept:
+/// `POLICY`, or `POLICY(<package>)`?
+pub fn is_policy_id(id: &str) -> bool {
+    id == "POLICY"
+        || id
+            .strip_prefix("POLICY(")
+            .and_then(|r| r.strip_suffix(')'))
+            .is_some_and(|p| !p.is_empty())
 }
 
 #[cfg(test)]

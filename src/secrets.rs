@@ -213,15 +213,13 @@ fn is_secret_normalised(k: &[u8]) -> bool {
     true
 }
 
-/// Whether `key`, in the map `holder`, names a secret rather than holds
-/// one, though its name alone says secret: an External Secrets entry's
-/// `secretKey` (beside its `remoteRef`) is the key to create in the
-/// Secret.
-pub fn names_in(holder: &crate::yaml::node::Node, key: &str) -> bool {
+/// Whether `key`, in a map that has the keys `holder_has` says it has,
+/// names a secret rather than holds one, though its name alone says
+/// secret: an External Secrets entry's `secretKey` (beside its
+/// `remoteRef`) is the key to create in the Secret.
+pub fn names_in(holder_has: impl Fn(&str) -> bool, key: &str) -> bool {
     normalise(key) == "secretkey"
-        && (holder.get("remoteRef").is_some()
-            || holder.get("remoteKey").is_some()
-            || holder.get("match").is_some())
+        && (holder_has("remoteRef") || holder_has("remoteKey") || holder_has("match"))
 }
 
 /// Kinds whose every `secretKey` names a key of a Secret they manage

@@ -62,15 +62,7 @@ struct PolicyFile {
     rules: Vec<(String, Severity)>,
 }
 
-/// Is `id` a policy rule id `nexus.yaml` and `lintIgnore` accept:
-/// `POLICY`, or `POLICY(<package>)`?
-pub fn is_policy_id(id: &str) -> bool {
-    id == "POLICY"
-        || id
-            .strip_prefix("POLICY(")
-            .and_then(|r| r.strip_suffix(')'))
-            .is_some_and(|p| !p.is_empty())
-}
+pub use crate::config::is_policy_id;
 
 impl Policies {
     /// Load every `.rego` file under `policies/` (`*_test.rego` files, OPA

@@ -98,7 +98,7 @@ fn is_scalar(node: &Node) -> bool {
 pub(crate) fn secret_child(map_node: &Node, key: &str) -> bool {
     if is_secret_key(key) {
         // An External Secrets `secretKey` names a key: a reviewer must see it.
-        return !names_in(map_node, key);
+        return !names_in(|k| map_node.get(k).is_some(), key);
     }
     if key == "value"
         && map_node

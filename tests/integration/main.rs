@@ -30,6 +30,7 @@ mod policies;
 mod release;
 mod shipped;
 mod shipping;
+mod structure;
 mod templating;
 mod util;
 mod validate;

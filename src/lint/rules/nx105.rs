@@ -237,7 +237,7 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, w: Walk) {
                 // `secretKey` names the key to create.
                 let names = names_secrets(k)
                     || k.contains('/')
-                    || names_in(node, k)
+                    || names_in(|h| node.get(h).is_some(), k)
                     || (names_secret_keys(w.kind) && k == "secretKey");
                 let secret = is_secret_key(k) && !names;
                 match &e.node.value {
