@@ -407,13 +407,8 @@ pub fn convert(
             };
             match local {
                 Some(rel) => {
-                    // The chart's own values.yaml is applied by Helm anyway.
-                    if here
-                        && chart.get("chart").is_none()
-                        && rel == format!("{}/values.yaml", chart_dir.trim_end_matches('/'))
-                    {
-                        continue;
-                    }
+                    // Every file listed is stacked, the chart's own
+                    // values.yaml too: Helm gets it as one more `-f`.
                     match read_values(root, &rel, files)? {
                         Some(v) => {
                             stack(&mut values, &v);

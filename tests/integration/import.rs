@@ -401,8 +401,8 @@ fn set(values: &mut Value, name: &str, value: &str, force_string: bool) {
 }
 
 /// What Helm gets for an original Application: its value files of this
-/// repository (the chart's own values.yaml aside: Helm applies that one in
-/// any case), then its inline values, then its parameters.
+/// repository (the chart's own values.yaml included, as listed), then its
+/// inline values, then its parameters.
 fn original_values(r: &Repo, app: &Value, file: &str) -> Value {
     let sources: Vec<Value> = match app["spec"]["sources"].as_sequence() {
         Some(s) => s.clone(),
@@ -428,9 +428,6 @@ fn original_values(r: &Repo, app: &Value, file: &str) -> Value {
             }
             parts.join("/")
         };
-        if path == "charts/api/values.yaml" {
-            continue;
-        }
         let v: Value = serde_yaml::from_str(&r.read(&path)).unwrap();
         stack(&mut values, &v);
     }
