@@ -218,7 +218,12 @@ fn is_secret_normalised(k: &[u8]) -> bool {
 /// secret: an External Secrets entry's `secretKey` (beside its
 /// `remoteRef`) is the key to create in the Secret.
 pub fn names_in(holder_has: impl Fn(&str) -> bool, key: &str) -> bool {
-    normalise(key) == "secretkey"
+    // `secretKey`, `secret_key`, `SECRET-KEY` ..., compared without
+    // allocating.
+    key.bytes()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+        .map(|c| c.to_ascii_lowercase())
+        .eq(b"secretkey".iter().copied())
         && (holder_has("remoteRef") || holder_has("remoteKey") || holder_has("match"))
 }
 
@@ -304,6 +309,18 @@ pub fn shorten(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secret_key_entries_name_secrets() {
+        let has = |k: &str| k == "remoteRef";
+        for k in ["secretKey", "secret_key", "SECRET-KEY", "secret.key"] {
+            assert!(names_in(has, k), "{k}");
+        }
+        for k in ["secretKeys", "secret", "key", "mysecretkey", ""] {
+            assert!(!names_in(has, k), "{k}");
+        }
+        assert!(!names_in(|_| false, "secretKey"));
+    }
+
     use super::*;
 
     #[test]

@@ -145,8 +145,41 @@ impl Glob {
 }
 
 /// ArgoCD's `glob.Match`: a pattern that does not compile matches nothing.
+/// A pattern without special characters (most repository URLs and
+/// namespaces) is compared as text; the others are compiled once per
+/// thread and kept (lint asks the same few patterns of every app).
 pub fn matches(pattern: &str, text: &str, separators: &[char]) -> bool {
-    Glob::new(pattern, separators).is_some_and(|g| g.is_match(text))
+    if !pattern.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+        return pattern == text;
+    }
+    type Cache = std::collections::HashMap<String, Option<Glob>>;
+    thread_local! {
+        // By separators (two sets are used), then by pattern.
+        static COMPILED: std::cell::RefCell<Vec<(Vec<char>, Cache)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let i = match cache.iter().position(|(s, _)| s == separators) {
+            Some(i) => i,
+            None => {
+                cache.push((separators.to_vec(), Cache::new()));
+                cache.len() - 1
+            }
+        };
+        let by_pattern = &mut cache[i].1;
+        if let Some(g) = by_pattern.get(pattern) {
+            return g.as_ref().is_some_and(|g| g.is_match(text));
+        }
+        // Bounded: a hostile project with endless patterns recompiles.
+        if by_pattern.len() > 4096 {
+            by_pattern.clear();
+        }
+        let g = Glob::new(pattern, separators);
+        let hit = g.as_ref().is_some_and(|g| g.is_match(text));
+        by_pattern.insert(pattern.to_string(), g);
+        hit
+    })
 }
 
 /// Parse a sequence up to the end, or (inside braces, `depth > 0`) up to
@@ -309,6 +342,35 @@ mod tests {
 
     fn ms(p: &str, t: &str) -> bool {
         matches(p, t, &['/'])
+    }
+
+    #[test]
+    fn literal_and_cached_patterns_match_as_compiled_ones() {
+        let seps = ['/'];
+        for (p, t) in [
+            (
+                "https://github.com/acme/a.git",
+                "https://github.com/acme/a.git",
+            ),
+            (
+                "https://github.com/acme/a.git",
+                "https://github.com/acme/b.git",
+            ),
+            ("", ""),
+            ("api", "api-x"),
+            ("https://github.com/acme/*", "https://github.com/acme/a"),
+            ("https://github.com/acme/*", "https://github.com/acme/a/b"),
+            ("team-{a,b}", "team-b"),
+            ("[", "["),
+        ] {
+            let compiled = Glob::new(p, &seps).is_some_and(|g| g.is_match(t));
+            // First call compiles (or compares), the second hits the cache.
+            assert_eq!(matches(p, t, &seps), compiled, "{p} {t}");
+            assert_eq!(matches(p, t, &seps), compiled, "{p} {t} (cached)");
+        }
+        // The same pattern with other separators is another glob.
+        assert!(matches("a/*", "a/b/c", &[]));
+        assert!(!matches("a/*", "a/b/c", &['/']));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn walk_maps_at<'a>(root: &'a Node, base: &str, f: &mut dyn FnMut(&str, &'a 
             Value::Seq(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!(".{i}"));
+                    let _ = std::fmt::Write::write_fmt(path, format_args!(".{i}"));
                     go(item, path, f);
                     path.truncate(len);
                 }

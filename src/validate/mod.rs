@@ -366,20 +366,32 @@ type Rule = (Cow<'static, str>, Cow<'static, str>);
 /// Every `.inf`, `-.inf` or `.nan` below `node`: Helm reads values through
 /// JSON, which cannot hold them, and refuses the whole file.
 fn not_json(node: &Node, path: &str, found: &mut impl FnMut(&str, &Node)) {
-    match &node.value {
-        crate::yaml::node::Value::Float(f) if !f.is_finite() => found(path, node),
-        crate::yaml::node::Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                not_json(item, &format!("{path}.{i}"), found);
+    // One path buffer for the whole walk (it runs over every value).
+    fn go(node: &Node, path: &mut String, found: &mut impl FnMut(&str, &Node)) {
+        use std::fmt::Write;
+        match &node.value {
+            crate::yaml::node::Value::Float(f) if !f.is_finite() => found(path, node),
+            crate::yaml::node::Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    let _ = write!(path, ".{i}");
+                    go(item, path, found);
+                    path.truncate(len);
+                }
             }
-        }
-        crate::yaml::node::Value::Map(m) => {
-            for (k, e) in m.iter() {
-                not_json(&e.node, &format!("{path}.{k}"), found);
+            crate::yaml::node::Value::Map(m) => {
+                for (k, e) in m.iter() {
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(k);
+                    go(&e.node, path, found);
+                    path.truncate(len);
+                }
             }
+            _ => {}
         }
-        _ => {}
     }
+    go(node, &mut path.to_string(), found);
 }
 
 /// Maps a pointer into a generated object (Application, AppProject, root)

@@ -46,18 +46,16 @@ pub fn write(node: &Node, out: &mut String) {
 /// string are read back: those are the ones whose writing has several
 /// shapes (literal blocks, escapes); the rest are covered by the writer's
 /// tests, and reading back every file would double the cost of a render.
+///
+/// Whether a document holds one is read off the text, which is faster
+/// than walking the tree: the writer puts a line break of a string either
+/// in a block scalar (`|`, `>`) or as an escape in double quotes (`\n`,
+/// `\r`), so a text with none of these has no multi-line string (a text
+/// that has one for another reason is only read back for nothing). One
+/// vectorised pass over the text finds any of `|`, `>` and `\`.
 pub fn reads_back(node: &Node, text: &str) -> bool {
-    fn multi_line(n: &Node) -> bool {
-        match &n.value {
-            Value::Str(s) => s.contains(['\n', '\r']),
-            Value::Seq(items) => items.iter().any(multi_line),
-            Value::Map(m) => m
-                .iter()
-                .any(|(k, e)| k.contains(['\n', '\r']) || multi_line(&e.node)),
-            _ => false,
-        }
-    }
-    !multi_line(node) || reads_back_exactly(node, text)
+    let may_hold = memchr::memchr3(b'|', b'>', b'\\', text.as_bytes()).is_some();
+    !may_hold || reads_back_exactly(node, text)
 }
 
 /// Does `text` read back (through nexus's loader) as exactly `node`'s

@@ -235,11 +235,13 @@ fn walk(cx: &AppCx, out: &mut Sink, node: &Node, path: &mut String, w: Walk) {
                 // `vault.hashicorp.com/agent-inject-secret-db` names an
                 // annotation, not a secret field; an External Secrets
                 // `secretKey` names the key to create.
-                let names = names_secrets(k)
-                    || k.contains('/')
-                    || names_in(|h| node.get(h).is_some(), k)
-                    || (names_secret_keys(w.kind) && k == "secretKey");
-                let secret = is_secret_key(k) && !names;
+                // (Asked only of secret-looking keys: this runs for every
+                // key of every document.)
+                let secret = is_secret_key(k)
+                    && !(names_secrets(k)
+                        || k.contains('/')
+                        || names_in(|h| node.get(h).is_some(), k)
+                        || (names_secret_keys(w.kind) && k == "secretKey"));
                 match &e.node.value {
                     Value::Map(_) if reference_map(&e.node) => {}
                     Value::Map(_) | Value::Seq(_) => walk(
