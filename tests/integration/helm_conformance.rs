@@ -38,7 +38,9 @@ fn helmread() -> Option<&'static Path> {
         {
             return missing(&format!("sigs.k8s.io/yaml and gopkg.in/yaml.v2 under {GOPATH}"));
         }
-        let dir = std::env::temp_dir().join(format!("nexus-helmread-{}", std::process::id()));
+        // Under target/ (cargo's scratch directory for integration tests),
+        // reused by later runs: nothing is left in the system temp dir.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("helmread");
         std::fs::create_dir_all(&dir).ok()?;
         let bin = dir.join("helmread");
         let out = Command::new("go")
