@@ -191,25 +191,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             ""
         }
     );
-    let all =
-        out.reproduced == out.imported && out.imported + roots_and_skips(&out) >= out.applications;
-    Ok(
-        if complete
-            && all
-            && out
-                .skipped
-                .iter()
-                .all(|(_, w)| !w.starts_with("Application "))
-        {
-            0
-        } else {
-            1
-        },
-    )
-}
-
-fn roots_and_skips(out: &import::Imported) -> usize {
-    out.applications.saturating_sub(out.imported)
+    // 0 only when everything found was imported and reproduced; what was
+    // skipped (an ApplicationSet, an unreadable file ...) is work left.
+    let everything = out.reproduced == out.applications && out.skipped.is_empty();
+    Ok(if complete && everything { 0 } else { 1 })
 }
 
 /// `3912` as `3,912`.

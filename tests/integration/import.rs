@@ -1050,3 +1050,19 @@ spec:
             .is_none()
     );
 }
+
+/// Everything reproduced but an ApplicationSet left behind: the layers are
+/// written and the exit code says work is left.
+#[test]
+fn a_skipped_applicationset_is_work_left() {
+    let r = platform();
+    r.write(
+        "clusters/stage/appset.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: previews}\nspec: {generators: []}\n",
+    );
+    r.run(&["import", "clusters"])
+        .code(1)
+        .stdout_has("14 of 14 Applications reproduced")
+        .stderr_has("ApplicationSet `previews`");
+    assert!(r.exists("environments/apps/api.yaml"));
+}
