@@ -16,7 +16,7 @@ use crate::yaml::load::{self, Limits};
 use crate::yaml::node::{Entry, FileId, Map, Node, Pos, Value};
 
 /// File id for positions while editing (never shown).
-const EDIT_FILE: FileId = FileId(u32::MAX - 2);
+const EDIT_FILE: FileId = FileId::UNLISTED;
 
 /// The result of an edit.
 #[derive(Debug, Clone)]

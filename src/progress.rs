@@ -47,19 +47,6 @@ pub struct Phase {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// "1,234"
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn line(what: &str, envs: usize, total: usize, unit: &str) -> String {
     let e = ENVS_DONE.load(Ordering::Relaxed).min(envs);
     let a = DONE.load(Ordering::Relaxed).min(total);
@@ -70,8 +57,8 @@ fn line(what: &str, envs: usize, total: usize, unit: &str) -> String {
     };
     format!(
         "{what}{envs_part}  {}/{} {unit}",
-        thousands(a),
-        thousands(total)
+        crate::report::thousands(a),
+        crate::report::thousands(total)
     )
 }
 

@@ -29,10 +29,11 @@ pub struct Args {
     pub force: bool,
 }
 
-/// The repository: `NEXUS_REPO`, else the current directory.
+/// The repository: `NEXUS_REPO`, else the current directory (there are no
+/// layers yet to find it by).
 fn root() -> Result<PathBuf, Error> {
-    match std::env::var_os("NEXUS_REPO") {
-        Some(r) => Ok(PathBuf::from(r)),
+    match super::repo_from_env()? {
+        Some(p) => Ok(p),
         None => std::env::current_dir()
             .map_err(|e| Error::input(format!("cannot read the current directory: {e}"))),
     }
@@ -179,8 +180,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         "{} of {} Applications reproduced; {} lines of YAML became {}{}",
         out.reproduced,
         out.applications,
-        thousands(out.old_lines),
-        thousands(out.new_lines),
+        report::thousands(out.old_lines),
+        report::thousands(out.new_lines),
         if args.dry_run {
             " (dry run: nothing written)"
         } else if out.imported == 0 {
@@ -195,17 +196,4 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     // skipped (an ApplicationSet, an unreadable file ...) is work left.
     let everything = out.reproduced == out.applications && out.skipped.is_empty();
     Ok(if complete && everything { 0 } else { 1 })
-}
-
-/// `3912` as `3,912`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

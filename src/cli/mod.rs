@@ -15,6 +15,7 @@ use crate::source::{DEFAULT_MAX_FILE_SIZE, Files, FsSource};
 use crate::yaml::load::Limits;
 
 mod check;
+mod completions;
 mod diff;
 mod explain;
 mod graph;
@@ -23,11 +24,11 @@ mod import;
 mod init;
 mod lint;
 mod ls;
+mod man;
 mod plan;
 mod promote;
 mod render;
 mod set;
-mod shell;
 mod validate;
 
 #[derive(Parser, Debug)]
@@ -88,9 +89,9 @@ pub enum Command {
     /// Turn a repository of ArgoCD Applications and values files into layers, proven by a round trip.
     Import(import::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
-    Completions(shell::CompletionsArgs),
+    Completions(completions::Args),
     /// Print the man page, or write one page per command into DIR.
-    Man(shell::ManArgs),
+    Man(man::Args),
 }
 
 /// Commands that can run for seconds at thousands of apps, in a format for
@@ -135,8 +136,8 @@ pub fn run() -> i32 {
         Command::Set(a) => set::run(&cli, a),
         Command::Promote(a) => promote::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
-        Command::Completions(a) => shell::completions(a),
-        Command::Man(a) => shell::man(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(code) => code,
@@ -164,17 +165,38 @@ fn fail(e: Error) -> Failure {
     (e, Files::new())
 }
 
+/// Write `bytes` to stdout. A closed pipe (`nexus man | head`) is not an
+/// error.
+pub fn print_stdout(bytes: &[u8]) -> Result<i32, Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(fail(Error::input(format!("cannot write to stdout: {e}")))),
+    }
+}
+
+/// The repository `NEXUS_REPO` names, if it is set (it must be a
+/// directory).
+pub fn repo_from_env() -> Result<Option<PathBuf>, Error> {
+    let Some(r) = std::env::var_os("NEXUS_REPO") else {
+        return Ok(None);
+    };
+    let p = PathBuf::from(r);
+    if !p.is_dir() {
+        return Err(Error::input(format!(
+            "NEXUS_REPO points at `{}`, which is not a directory",
+            p.display()
+        )));
+    }
+    Ok(Some(p))
+}
+
 /// The repository root: `NEXUS_REPO`, else the nearest directory upward
 /// from the current one that has `environments/`.
 pub fn repo_root() -> Result<PathBuf, Error> {
-    if let Some(r) = std::env::var_os("NEXUS_REPO") {
-        let p = PathBuf::from(r);
-        if !p.is_dir() {
-            return Err(Error::input(format!(
-                "NEXUS_REPO points at `{}`, which is not a directory",
-                p.display()
-            )));
-        }
+    if let Some(p) = repo_from_env()? {
         return Ok(p);
     }
     let cwd = std::env::current_dir()

@@ -205,7 +205,7 @@ pub fn parse_value(text: &str, as_string: bool) -> Result<Node, Error> {
     if as_string {
         return Ok(Node::str(text, Pos::GENERATED));
     }
-    match load::parse_one(text, FileId(u32::MAX - 3), &Limits::default()) {
+    match load::parse_one(text, FileId::UNLISTED, &Limits::default()) {
         Ok(Some(n)) => Ok(n),
         Ok(None) => Ok(Node::null(Pos::GENERATED)),
         Err(e) => Err(

@@ -45,28 +45,14 @@ fn s(v: &str) -> Node {
 }
 
 fn map(pairs: Vec<(&str, Node)>) -> Node {
-    let mut m = Map::default();
-    for (k, v) in pairs {
-        m.insert(k.to_string(), Entry::new(Pos::GENERATED, v));
-    }
-    Node::new(Value::Map(m), Pos::GENERATED)
+    crate::render::map_node(pairs.into_iter().map(|(k, v)| (k.to_string(), v)))
 }
 
 fn str_of<'a>(n: &'a Node, path: &str) -> Option<&'a str> {
     n.get_path(path).and_then(Node::as_str)
 }
 
-/// Normalised git URL for comparing repositories.
-pub fn same_repo(a: &str, b: &str) -> bool {
-    let n = |u: &str| {
-        let u = u.trim().to_ascii_lowercase();
-        let u = u.strip_suffix('/').unwrap_or(&u).to_string();
-        let u = u.strip_suffix(".git").unwrap_or(&u).to_string();
-        u.replace("git@github.com:", "https://github.com/")
-            .replace("ssh://git@", "https://")
-    };
-    n(a) == n(b)
-}
+pub use crate::model::same_repo;
 
 /// The sources of an Application: `spec.sources`, or `spec.source` alone.
 pub fn sources(app: &Node) -> Vec<&Node> {

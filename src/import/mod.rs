@@ -21,10 +21,11 @@ use crate::edit;
 use crate::error::{Error, Severity};
 use crate::paths;
 use crate::project::{Options as ProjectOptions, Project};
+use crate::render::map_node;
 use crate::source::{Files, FsSource, MemSource, OverlaySource};
 use crate::yaml::emit;
 use crate::yaml::load::Limits;
-use crate::yaml::node::{Entry, Map, Node, Pos, Value};
+use crate::yaml::node::{Entry, Node, Pos, Value};
 use convert::{Converted, ThisRepo, sources};
 use read::{EnvFrom, Object};
 
@@ -146,14 +147,6 @@ fn keep_verbatim(node: &mut Node, env: &minijinja::Environment<'_>) {
     }
 }
 
-fn map(pairs: Vec<(String, Node)>) -> Node {
-    let mut m = Map::default();
-    for (k, v) in pairs {
-        m.insert(k, Entry::new(Pos::GENERATED, v));
-    }
-    Node::new(Value::Map(m), Pos::GENERATED)
-}
-
 /// An AppProject as `projects.<name>`: its spec, and the metadata nexus
 /// writes back.
 fn project_layer(p: &Object) -> Node {
@@ -171,7 +164,10 @@ fn project_layer(p: &Object) -> Node {
     if !meta.is_empty()
         && let Some(m) = spec.as_map_mut()
     {
-        m.insert("metadata".into(), Entry::new(Pos::GENERATED, map(meta)));
+        m.insert(
+            "metadata".into(),
+            Entry::new(Pos::GENERATED, map_node(meta)),
+        );
     }
     spec
 }
@@ -224,9 +220,9 @@ fn root_layer(r: &Object) -> Node {
             ),
         ));
     }
-    map(vec![(
+    map_node(vec![(
         "argocd".into(),
-        map(vec![("root".into(), map(pairs))]),
+        map_node(vec![("root".into(), map_node(pairs))]),
     )])
 }
 
@@ -373,7 +369,7 @@ pub fn import(root: &Path, opts: &Options) -> Result<Imported, Error> {
     // This repository, and AppProjects, for every environment.
     let mut base_extra = vec![(
         "argocd".to_string(),
-        map(vec![
+        map_node(vec![
             ("repoURL".into(), Node::str(&this.url, Pos::GENERATED)),
             (
                 "targetRevision".into(),
@@ -471,9 +467,9 @@ pub fn import(root: &Path, opts: &Options) -> Result<Imported, Error> {
         }
     }
     if !projects.is_empty() {
-        base_extra.push(("projects".to_string(), map(projects)));
+        base_extra.push(("projects".to_string(), map_node(projects)));
     }
-    let layout = layers::layout(&converted, map(base_extra), &env_extra);
+    let layout = layers::layout(&converted, map_node(base_extra), &env_extra);
     for (path, doc) in &layout.files {
         out.files.insert(path.clone(), layers::text(path, doc));
     }

@@ -39,8 +39,6 @@ pub struct Found {
     pub projects: Vec<Object>,
     /// `(file:line, why)` of what is not imported.
     pub skipped: Vec<(String, String)>,
-    /// Objects of other kinds (Deployments, Services ...), not looked at.
-    pub others: usize,
     /// Lines of each file that holds an Application or AppProject.
     pub lines: BTreeMap<String, usize>,
 }
@@ -167,8 +165,9 @@ fn read_file(root: &Path, rel: &str, files: &Files, found: &mut Found) {
             line: doc.pos.line,
             node: doc,
         };
+        // Objects of other kinds (Deployments, Services ...) are not
+        // looked at.
         if !api.starts_with("argoproj.io/") {
-            found.others += 1;
             continue;
         }
         match kind.as_str() {
@@ -381,7 +380,7 @@ pub fn read_map(root: &Path, rel: &str) -> Result<BTreeMap<String, Placement>, E
         .map_err(|e| Error::input(format!("cannot read the map {rel}: {e}")))?;
     let doc = load::parse_one(
         &text,
-        crate::yaml::node::FileId(u32::MAX - 4),
+        crate::yaml::node::FileId::UNLISTED,
         &Limits::default(),
     )
     .map_err(|e| Error::input(format!("{rel}:{}: {}", e.line, e.message)))?

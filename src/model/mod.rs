@@ -316,3 +316,60 @@ pub fn drop_app_only(doc: &mut Node) {
         }
     }
 }
+
+/// ArgoCD's `NormalizeGitURL`: trimmed and lower case; an SSH URL
+/// (`git@host:org/repo`, `ssh://git@host/org/repo`) as `git@host/org/repo`;
+/// no `.git` suffix.
+pub fn normalise_repo(url: &str) -> String {
+    let mut u = url.trim().to_ascii_lowercase();
+    if is_ssh_url(&u) && !u.starts_with("ssh://") {
+        u = format!("ssh://{}", u.replacen(':', "/", 1));
+    }
+    if let Some(s) = u.strip_suffix(".git") {
+        u = s.to_string();
+    }
+    match u.strip_prefix("ssh://") {
+        Some(rest) => rest.to_string(),
+        None => u,
+    }
+}
+
+/// ArgoCD's `^(ssh://)?([^/:]*?)@[^@]+$`.
+fn is_ssh_url(u: &str) -> bool {
+    let rest = u.strip_prefix("ssh://").unwrap_or(u);
+    match rest.split_once('@') {
+        Some((user, host)) => !user.contains(['/', ':']) && !host.is_empty() && !host.contains('@'),
+        None => false,
+    }
+}
+
+/// Do two repository URLs name the same repository? ArgoCD's
+/// normalisation, and an SSH URL (`git@host:org/repo`) is the same
+/// repository as its HTTPS form; a trailing `/` does not count.
+pub fn same_repo(a: &str, b: &str) -> bool {
+    let n = |u: &str| {
+        let u = normalise_repo(u.trim().trim_end_matches('/'));
+        match u.split_once('@') {
+            Some((user, rest)) if !user.contains(['/', ':']) && is_ssh_url(&u) => {
+                format!("https://{rest}")
+            }
+            _ => u,
+        }
+    };
+    n(a) == n(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_urls_compare_as_argocd_reads_them() {
+        let a = "https://github.com/acme/gitops.git";
+        assert!(same_repo(a, "https://GitHub.com/Acme/GitOps/"));
+        assert!(same_repo(a, "git@github.com:acme/gitops.git"));
+        assert!(same_repo(a, "ssh://git@github.com/acme/gitops"));
+        assert!(!same_repo(a, "https://github.com/acme/other.git"));
+        assert!(!same_repo(a, "https://gitlab.com/acme/gitops.git"));
+    }
+}

@@ -254,6 +254,19 @@ impl Report {
     }
 }
 
+/// `3912` as `3,912`: counts in summaries people read.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Print diagnostics (a fatal error's, or a command's warnings) to stderr,
 /// one message per cause.
 pub fn eprint_all(diags: &[Diagnostic], files: &Files) {

@@ -65,40 +65,14 @@ fn deny(pattern: &str) -> bool {
     pattern.starts_with('!')
 }
 
-/// ArgoCD's `NormalizeGitURL`: trimmed and lower case; an SSH URL
-/// (`git@host:org/repo`, `ssh://git@host/org/repo`) as `git@host/org/repo`;
-/// no `.git` suffix.
-pub fn normalise_repo(url: &str) -> String {
-    let mut u = url.trim().to_ascii_lowercase();
-    if is_ssh_url(&u) && !u.starts_with("ssh://") {
-        u = format!("ssh://{}", u.replacen(':', "/", 1));
-    }
-    if let Some(s) = u.strip_suffix(".git") {
-        u = s.to_string();
-    }
-    match u.strip_prefix("ssh://") {
-        Some(rest) => rest.to_string(),
-        None => u,
-    }
-}
-
-/// ArgoCD's `^(ssh://)?([^/:]*?)@[^@]+$`.
-fn is_ssh_url(u: &str) -> bool {
-    let rest = u.strip_prefix("ssh://").unwrap_or(u);
-    match rest.split_once('@') {
-        Some((user, host)) => !user.contains(['/', ':']) && !host.is_empty() && !host.contains('@'),
-        None => false,
-    }
-}
-
 /// Is the repository allowed by `sourceRepos`? (ArgoCD `IsSourcePermitted`.)
 pub fn repo_permitted(patterns: &[String], repo: &str) -> bool {
-    let src = normalise_repo(repo);
+    let src = crate::model::normalise_repo(repo);
     let mut any = false;
     for p in patterns {
         let norm = match p.strip_prefix('!') {
-            Some(rest) => format!("!{}", normalise_repo(rest)),
-            None => normalise_repo(p),
+            Some(rest) => format!("!{}", crate::model::normalise_repo(rest)),
+            None => crate::model::normalise_repo(p),
         };
         let matched = glob_match(&norm, &src, &['/']);
         if matched {
@@ -370,20 +344,20 @@ mod tests {
     #[test]
     fn repository_urls_normalise_as_argocd_does() {
         assert_eq!(
-            normalise_repo(" https://GitHub.com/Acme/GitOps.git "),
+            crate::model::normalise_repo(" https://GitHub.com/Acme/GitOps.git "),
             "https://github.com/acme/gitops"
         );
         assert_eq!(
-            normalise_repo("git@github.com:acme/gitops.git"),
+            crate::model::normalise_repo("git@github.com:acme/gitops.git"),
             "git@github.com/acme/gitops"
         );
         assert_eq!(
-            normalise_repo("ssh://git@github.com/acme/gitops"),
+            crate::model::normalise_repo("ssh://git@github.com/acme/gitops"),
             "git@github.com/acme/gitops"
         );
         // A trailing slash is kept, as in ArgoCD.
         assert_eq!(
-            normalise_repo("https://charts.example.com/"),
+            crate::model::normalise_repo("https://charts.example.com/"),
             "https://charts.example.com/"
         );
     }

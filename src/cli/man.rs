@@ -1,44 +1,18 @@
-//! `nexus completions SHELL` and `nexus man [DIR]`: what a packaged tool
-//! ships beside its binary, generated from the same clap definitions that
-//! parse the command line, so they cannot drift from it.
+//! `nexus man [DIR]`: the man pages, generated from the same clap
+//! definitions that parse the command line, so they cannot drift from it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-use super::{Cli, Failure, fail};
+use super::{Cli, Failure, fail, print_stdout};
 use crate::error::Error;
 
 #[derive(clap::Args, Debug)]
-pub struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct ManArgs {
+pub struct Args {
     /// Write one page per command (nexus.1, nexus-render.1 ...) into this
     /// directory instead of printing nexus.1.
     pub dir: Option<PathBuf>,
-}
-
-pub fn completions(args: &CompletionsArgs) -> Result<i32, Failure> {
-    let mut cmd = Cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "nexus", &mut out);
-    emit_stdout(&out)
-}
-
-fn emit_stdout(bytes: &[u8]) -> Result<i32, Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(0),
-        // A closed pipe (`nexus man | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(fail(Error::input(format!("cannot write to stdout: {e}")))),
-    }
 }
 
 /// The page of `cmd` as roff.
@@ -65,11 +39,11 @@ fn pages(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), Err
     Ok(())
 }
 
-pub fn man(args: &ManArgs) -> Result<i32, Failure> {
+pub fn run(args: &Args) -> Result<i32, Failure> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let Some(dir) = &args.dir else {
-        return emit_stdout(&page(cmd).map_err(fail)?);
+        return print_stdout(&page(cmd).map_err(fail)?);
     };
     let mut all = Vec::new();
     pages(cmd, &mut all).map_err(fail)?;
@@ -78,7 +52,7 @@ pub fn man(args: &ManArgs) -> Result<i32, Failure> {
         .iter()
         .map(|(name, _)| format!("{}\n", dir.join(name).display()))
         .collect();
-    emit_stdout(listing.as_bytes())
+    print_stdout(listing.as_bytes())
 }
 
 fn write_pages(dir: &Path, all: &[(String, Vec<u8>)]) -> Result<(), Error> {
